@@ -1,0 +1,3 @@
+"""Downloadmanager: move DICOM studies between practices and hospitals without CDs."""
+
+__version__ = "0.1.0"

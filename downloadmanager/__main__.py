@@ -1,0 +1,5 @@
+"""Allow ``python -m downloadmanager``."""
+
+from downloadmanager.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Qt user interface. The only package of the client that imports PySide6."""
