@@ -1,0 +1,59 @@
+"""Database engine for the portal: SQLite under DATA by default, PostgreSQL on request."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy.engine import Engine
+
+from portal.config import Settings
+from portal.schema import SCHEMA_VERSION, metadata, schema_info
+
+
+class SchemaVersionError(RuntimeError):
+    """The database was written by a newer portal than this one."""
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC (the only kind stored)."""
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; treat them as the UTC they were stored as."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers go on while one writer commits; foreign keys make
+    # ON DELETE CASCADE work; busy_timeout waits for a writer instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def open_database(settings: Settings) -> Engine:
+    """Create the engine, create missing tables and check the schema version."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.database
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        row = conn.execute(select(schema_info.c.version)).first()
+        if row is None:
+            conn.execute(insert(schema_info).values(id=1, version=SCHEMA_VERSION))
+        elif row.version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"database schema {row.version} is newer than this portal ({SCHEMA_VERSION})"
+            )
+    return engine
