@@ -1,0 +1,202 @@
+"""The study bundle of docs/protocol.md as a *virtual* tar archive.
+
+The bundle is never written to disk. Its layout (headers, file data,
+padding) is computed from the manifest and the member files, so its exact
+length is known in advance and any byte range can be produced on demand —
+which is what a resumable upload needs: after an interruption the server
+says "I have N bytes" and we continue at N with exactly the same bytes.
+
+Determinism: headers carry a fixed mtime (the manifest's creation time),
+owner 0/0, empty user/group names and mode 0644; the manifest is frozen as
+bytes in the queue database when the job is prepared.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import re
+import tarfile
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from downloadmanager import __version__
+from downloadmanager.core.transfers.model import JobItem
+
+BLOCK = 512
+PIECE = 256 * 1024
+
+MANIFEST_NAME = "manifest.json"
+
+
+@dataclass(frozen=True)
+class _Segment:
+    start: int
+    length: int
+    data: bytes | None = None  # literal bytes (headers, manifest, padding)
+    path: str | None = None  # or a file whose first LENGTH bytes are the data
+
+
+def dicom_member_name(index: int) -> str:
+    """Bundle name of the INDEX-th (1-based) DICOM instance."""
+    return f"dicom/{index:06d}.dcm"
+
+
+def document_member_name(index: int, title: str) -> str:
+    """Bundle name of the INDEX-th attached document, e.g. ``documents/01-befund.pdf``.
+
+    The original file name is kept in the manifest's ``title``; the member
+    name is plain ASCII so every tar reader accepts it.
+    """
+    stem = Path(title).stem
+    ascii_stem = (unicodedata.normalize("NFKD", stem.replace("ä", "ae").replace("ö", "oe")
+                                        .replace("ü", "ue").replace("Ä", "Ae").replace("Ö", "Oe")
+                                        .replace("Ü", "Ue").replace("ß", "ss"))
+                  .encode("ascii", "ignore").decode("ascii"))
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_stem).strip("-._").lower()[:60] or "document"
+    return f"documents/{index:02d}-{slug}.pdf"
+
+
+def build_manifest(*, study_instance_uid: str, note: str | None, items: list[JobItem],
+                   created: datetime | None = None) -> bytes:
+    """The manifest.json bytes for ITEMS (which must carry size and sha256)."""
+    created = created or datetime.now(timezone.utc)
+    instances = [i for i in items if i.kind == "dicom"]
+    documents = [i for i in items if i.kind == "document"]
+    manifest = {
+        "format": "downloadmanager-bundle",
+        "version": 1,
+        "created": created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "client": f"downloadmanager {__version__}",
+        "study_instance_uid": study_instance_uid,
+        "note": note or None,
+        "instances": [
+            {"name": i.name, "sop_instance_uid": i.sop_instance_uid,
+             "sop_class_uid": i.sop_class_uid, "series_instance_uid": i.series_instance_uid,
+             "transfer_syntax_uid": i.transfer_syntax_uid, "size": i.size, "sha256": i.sha256}
+            for i in instances],
+        "documents": [
+            {"name": d.name, "title": d.title, "content_type": "application/pdf",
+             "size": d.size, "sha256": d.sha256}
+            for d in documents],
+        "totals": {"instances": len(instances), "documents": len(documents),
+                   "bytes": sum(i.size for i in items)},
+    }
+    return json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def manifest_created_epoch(manifest: bytes) -> int:
+    """The manifest's creation time as a Unix timestamp (used as every member's mtime)."""
+    created = json.loads(manifest)["created"]
+    return int(datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ")
+               .replace(tzinfo=timezone.utc).timestamp())
+
+
+def fingerprint(manifest: bytes) -> str:
+    """Fingerprint of a bundle: SHA-256 of its manifest (which holds every member's SHA-256)."""
+    return hashlib.sha256(manifest).hexdigest()
+
+
+def _header(name: str, size: int, mtime: int) -> bytes:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mtime = mtime
+    info.mode = 0o644
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.type = tarfile.REGTYPE
+    return info.tobuf(format=tarfile.USTAR_FORMAT, encoding="utf-8", errors="strict")
+
+
+def _padding(size: int) -> int:
+    return (-size) % BLOCK
+
+
+class VirtualBundle:
+    """A read-only view of the tar bundle: ``len()`` and any byte range.
+
+    MEMBERS are ``(name, path, size)`` in bundle order (DICOM instances, then
+    documents); the manifest goes first.
+    """
+
+    def __init__(self, manifest: bytes, members: list[tuple[str, str, int]]) -> None:
+        mtime = manifest_created_epoch(manifest)
+        segments: list[_Segment] = []
+        offset = 0
+
+        def add(length: int, data: bytes | None = None, path: str | None = None) -> None:
+            nonlocal offset
+            if length:
+                segments.append(_Segment(offset, length, data, path))
+                offset += length
+
+        add(BLOCK, _header(MANIFEST_NAME, len(manifest), mtime))
+        add(len(manifest), manifest)
+        add(_padding(len(manifest)), bytes(_padding(len(manifest))))
+        for name, path, size in members:
+            add(BLOCK, _header(name, size, mtime))
+            add(size, path=path)
+            add(_padding(size), bytes(_padding(size)))
+        add(2 * BLOCK, bytes(2 * BLOCK))  # end-of-archive marker
+        self._segments = segments
+        self._starts = [s.start for s in segments]
+        self.length = offset
+        self._open_path: str | None = None
+        self._open_file = None
+
+    @classmethod
+    def for_items(cls, manifest: bytes, items: list[JobItem]) -> "VirtualBundle":
+        """The bundle of a prepared job: members read from the staged (or source) files."""
+        return cls(manifest, [(i.name, i.staged_path or i.source_path, i.size) for i in items])
+
+    def __len__(self) -> int:
+        return self.length
+
+    def close(self) -> None:
+        """Close the member file kept open between reads."""
+        if self._open_file is not None:
+            self._open_file.close()
+            self._open_file = None
+            self._open_path = None
+
+    def iter_range(self, offset: int, length: int, piece: int = PIECE) -> Iterator[bytes]:
+        """Yield the bytes [OFFSET, OFFSET+LENGTH) in pieces of at most PIECE bytes."""
+        if offset < 0 or length < 0 or offset + length > self.length:
+            raise ValueError(f"range {offset}+{length} outside bundle of {self.length} bytes")
+        end = offset + length
+        index = bisect.bisect_right(self._starts, offset) - 1
+        while offset < end:
+            segment = self._segments[index]
+            inner = offset - segment.start
+            take = min(segment.length - inner, end - offset)
+            while take > 0:
+                n = min(take, piece)
+                yield self._read(segment, inner, n)
+                inner += n
+                offset += n
+                take -= n
+            index += 1
+
+    def read(self, offset: int, length: int) -> bytes:
+        """The bytes [OFFSET, OFFSET+LENGTH) as one bytes object (tests, small ranges)."""
+        return b"".join(self.iter_range(offset, length))
+
+    def _read(self, segment: _Segment, inner: int, n: int) -> bytes:
+        if segment.data is not None:
+            return segment.data[inner:inner + n]
+        if self._open_path != segment.path:
+            self.close()
+            self._open_file = open(segment.path, "rb")  # noqa: SIM115 - kept open across pieces
+            self._open_path = segment.path
+        handle = self._open_file
+        if handle.tell() != inner:
+            handle.seek(inner)
+        data = handle.read(n)
+        if len(data) != n:
+            raise OSError(f"{segment.path} is shorter than when it was queued "
+                          f"(expected {segment.length} bytes)")
+        return data

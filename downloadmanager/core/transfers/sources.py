@@ -1,0 +1,98 @@
+"""What the engine needs to know about the files it uploads, and how to open them.
+
+A study to upload is a study UID plus instance records. The scanner's
+catalog provides them (``from_catalog_instance``); tests may build them
+directly. A record names a file on the medium, optionally a member of a
+ZIP file.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from downloadmanager.core.transfers.bundle import dicom_member_name, document_member_name
+from downloadmanager.core.transfers.model import JobItem
+
+
+@dataclass(frozen=True)
+class InstanceSource:
+    """One DICOM instance as found on a medium."""
+
+    path: str
+    size: int
+    sop_instance_uid: str
+    sop_class_uid: str
+    series_instance_uid: str
+    transfer_syntax_uid: str
+    zip_member: str | None = None
+
+    def open(self) -> BinaryIO:
+        """Open the instance's bytes for reading."""
+        return open_source(self.path, self.zip_member)
+
+
+@dataclass(frozen=True)
+class StudySource:
+    """The instances of one study chosen for upload."""
+
+    study_instance_uid: str
+    instances: list[InstanceSource]
+
+
+def open_source(path: str, zip_member: str | None = None) -> BinaryIO:
+    """Open a file, or a member of a ZIP file, for reading bytes."""
+    if zip_member is None:
+        return open(path, "rb")  # noqa: SIM115 - returned to the caller
+    archive = zipfile.ZipFile(path)
+    try:
+        member = archive.open(zip_member)
+    except BaseException:
+        archive.close()
+        raise
+    # Keep the archive open as long as the member stream lives.
+    member._downloadmanager_archive = archive  # type: ignore[attr-defined]
+    return member
+
+
+def close_source(handle: BinaryIO) -> None:
+    """Close a handle from ``open_source`` (and its ZIP archive, if any)."""
+    handle.close()
+    archive = getattr(handle, "_downloadmanager_archive", None)
+    if archive is not None:
+        archive.close()
+
+
+def job_items_for(study: StudySource, attachments: Iterable[Path] = ()) -> list[JobItem]:
+    """The bundle members of a job: the study's instances, then the attached PDFs."""
+    items: list[JobItem] = []
+    ordered = sorted(study.instances, key=lambda i: (i.series_instance_uid, i.path,
+                                                     i.zip_member or ""))
+    for index, inst in enumerate(ordered, start=1):
+        items.append(JobItem(
+            seq=index, kind="dicom", name=dicom_member_name(index), source_path=inst.path,
+            zip_member=inst.zip_member, size=inst.size,
+            sop_instance_uid=inst.sop_instance_uid, sop_class_uid=inst.sop_class_uid,
+            series_instance_uid=inst.series_instance_uid,
+            transfer_syntax_uid=inst.transfer_syntax_uid))
+    for index, doc in enumerate(attachments, start=1):
+        doc = Path(doc)
+        items.append(JobItem(
+            seq=len(ordered) + index, kind="document", name=document_member_name(index, doc.name),
+            source_path=str(doc.resolve()), size=doc.stat().st_size, title=doc.name))
+    return items
+
+
+def from_catalog_instance(instance) -> InstanceSource:
+    """Adapt an instance of the scanner's catalog (``downloadmanager.core.scan``)."""
+    zip_member = getattr(instance, "zip_member", None)
+    path = getattr(instance, "source_path", None) or getattr(instance, "path", None)
+    if zip_member is not None and getattr(instance, "zip_path", None):
+        path = instance.zip_path
+    return InstanceSource(
+        path=str(path), size=int(instance.size), sop_instance_uid=instance.sop_instance_uid,
+        sop_class_uid=instance.sop_class_uid, series_instance_uid=instance.series_instance_uid,
+        transfer_syntax_uid=instance.transfer_syntax_uid, zip_member=zip_member)

@@ -1,0 +1,223 @@
+"""Prepare a job's bundle: copy (stage) or hash its files, then freeze the manifest.
+
+Staging copies the chosen instances from the medium into the per-job staging
+folder and hashes them on the way, so the medium is read exactly once and can
+be ejected as soon as staging is done; a resume later reads only the local
+copy, which cannot change under it. Without staging (local folders), the
+files are hashed in place and their size and modification time recorded;
+``check_unchanged`` compares them before every resume.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from downloadmanager.core.transfers.bundle import VirtualBundle, build_manifest, fingerprint
+from downloadmanager.core.transfers.errors import (
+    DiskFullError,
+    SourceChangedError,
+    StagingError,
+)
+from downloadmanager.core.transfers.model import Job, JobItem
+from downloadmanager.core.transfers.sources import close_source, open_source
+
+COPY_BLOCK = 1024 * 1024
+# Keep this much free beyond the study itself, so the system does not run dry.
+SPACE_MARGIN = 64 * 1024 * 1024
+
+FreeSpace = Callable[[Path], int]
+Progress = Callable[[int, int], None]  # (bytes done, bytes total)
+
+
+def disk_free(path: Path) -> int:
+    """Free bytes on the file system holding PATH."""
+    return shutil.disk_usage(path).free
+
+
+def _is_disk_full(exc: OSError) -> bool:
+    # ENOSPC on POSIX; ERROR_DISK_FULL (112) / ERROR_HANDLE_DISK_FULL (39) on Windows.
+    return exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)) or \
+        getattr(exc, "winerror", None) in (39, 112)
+
+
+def _human(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def job_staging_folder(root: Path, job_id: int) -> Path:
+    """The staging folder of one job."""
+    return root / f"job-{job_id:06d}"
+
+
+def stage_items(job: Job, root: Path, *, free_space: FreeSpace = disk_free,
+                progress: Progress | None = None,
+                should_stop: Callable[[], None] | None = None) -> list[JobItem]:
+    """Copy JOB's files into its staging folder, hashing them; returns the updated items.
+
+    Files already staged completely by an interrupted earlier run are hashed
+    from the local copy instead of being read from the medium again.
+    Raises ``DiskFullError`` before copying anything when the free space is
+    too small, and also when the disk fills up during the copy (the partial
+    file is removed; the queue entry and the medium are untouched).
+    """
+    folder = job_staging_folder(root, job.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    total = sum(i.size for i in job.items)
+    already = sum(i.size for i in job.items if _complete(folder / i.name, i.size))
+    needed = total - already + SPACE_MARGIN
+    free = free_space(folder)
+    if free < needed:
+        raise DiskFullError(
+            f"Not enough free disk space to stage the study: it needs {_human(needed)} in "
+            f"{folder.parent}, but only {_human(free)} are free. Free up space and run "
+            f"'downloadmanager transfers retry {job.id}' (nothing has been lost), "
+            f"or upload a local folder with --no-staging.")
+    done = 0
+    staged: list[JobItem] = []
+    for item in job.items:
+        if should_stop is not None:
+            should_stop()
+        target = folder / item.name
+        if _complete(target, item.size):
+            digest = _hash_file(target)
+        else:
+            digest = _copy_hashing(item, target)
+        done += item.size
+        if progress is not None:
+            progress(done, total)
+        staged.append(replace(item, staged_path=str(target), sha256=digest, mtime_ns=None))
+    return staged
+
+
+def hash_in_place(job: Job, *, progress: Progress | None = None,
+                  should_stop: Callable[[], None] | None = None) -> list[JobItem]:
+    """Hash JOB's files where they are (no staging); records size and mtime."""
+    total = sum(i.size for i in job.items)
+    done = 0
+    hashed: list[JobItem] = []
+    for item in job.items:
+        if should_stop is not None:
+            should_stop()
+        if item.zip_member is not None:
+            raise StagingError("Files inside a ZIP archive cannot be uploaded without staging; "
+                               "leave out --no-staging.")
+        path = Path(item.source_path)
+        before = _stat(path)
+        digest = _hash_file(path)
+        if _stat(path) != before:
+            raise SourceChangedError(f"{path} changed while it was being read.")
+        done += item.size
+        if progress is not None:
+            progress(done, total)
+        hashed.append(replace(item, size=before[0], mtime_ns=before[1], sha256=digest,
+                              staged_path=None))
+    return hashed
+
+
+def check_unchanged(items: list[JobItem]) -> None:
+    """Raise ``SourceChangedError`` if an unstaged file changed since it was hashed."""
+    for item in items:
+        if item.staged_path is not None or item.mtime_ns is None:
+            continue
+        path = Path(item.source_path)
+        try:
+            now = _stat(path)
+        except FileNotFoundError:
+            raise SourceChangedError(
+                f"{path} is gone since the upload was queued. Put it back, or cancel this "
+                f"transfer and upload the folder again.") from None
+        if now != (item.size, item.mtime_ns):
+            raise SourceChangedError(
+                f"{path} changed since the upload was queued (size or modification time "
+                f"differs), so the upload cannot simply continue.")
+
+
+def freeze_manifest(job: Job, items: list[JobItem]) -> tuple[bytes, str, int]:
+    """Build the manifest for prepared ITEMS; returns (manifest, fingerprint, bundle length)."""
+    manifest = build_manifest(study_instance_uid=job.study_instance_uid, note=job.note,
+                              items=items, created=datetime.now(timezone.utc))
+    bundle = VirtualBundle.for_items(manifest, items)
+    return manifest, fingerprint(manifest), len(bundle)
+
+
+def remove_staging(root: Path, job_id: int) -> None:
+    """Delete a job's staging folder (after it is done or cancelled)."""
+    shutil.rmtree(job_staging_folder(root, job_id), ignore_errors=True)
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _complete(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except FileNotFoundError:
+        return False
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(COPY_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _copy_hashing(item: JobItem, target: Path) -> str:
+    """Copy one source file to TARGET (via a temporary name), returning its SHA-256."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    digest = hashlib.sha256()
+    copied = 0
+    try:
+        source = open_source(item.source_path, item.zip_member)
+    except OSError as exc:
+        raise StagingError(f"Cannot read {item.source_path}: {exc.strerror or exc}. "
+                           f"Is the CD still in the drive?") from exc
+    try:
+        with open(partial, "wb") as out:
+            while True:
+                try:
+                    block = source.read(COPY_BLOCK)
+                except OSError as exc:
+                    raise StagingError(
+                        f"Reading {item.source_path} failed: {exc.strerror or exc}. "
+                        f"Is the CD still in the drive (or damaged)?") from exc
+                if not block:
+                    break
+                digest.update(block)
+                out.write(block)
+                copied += len(block)
+        if copied != item.size:
+            raise StagingError(f"{item.source_path} has {copied} bytes, expected {item.size}: "
+                               f"the medium changed since it was scanned. Scan it again.")
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        if _is_disk_full(exc):
+            raise DiskFullError(
+                f"The disk ran full while staging the study into {target.parent.parent}. "
+                f"Free up space and run 'downloadmanager transfers retry' (nothing has been "
+                f"lost).") from exc
+        raise StagingError(f"Copying {item.source_path} to the staging area failed: "
+                           f"{exc.strerror or exc}") from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        close_source(source)
+    return digest.hexdigest()

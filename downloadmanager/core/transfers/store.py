@@ -1,0 +1,292 @@
+"""The transfer queue: jobs and their items in SQLite, shared by processes.
+
+The CLI, the GUI and a background runner may open the same database at the
+same time (WAL mode, busy timeout). State changes are conditional updates
+(``... WHERE state IN (...)``) so a ``pause`` from another process is never
+overwritten by a runner's progress update; the runner polls the state
+between chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from downloadmanager.core import paths
+from downloadmanager.core.transfers import lease, schema
+from downloadmanager.core.transfers.model import Job, JobItem, JobState, receipt_from_text
+
+_ITEM_COLUMNS = ("seq", "kind", "name", "source_path", "zip_member", "staged_path", "size",
+                 "mtime_ns", "sha256", "sop_instance_uid", "sop_class_uid",
+                 "series_instance_uid", "transfer_syntax_uid", "title")
+
+
+def utc_now_text() -> str:
+    """Now as ISO-8601 UTC text with a Z."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class JobNotFoundError(LookupError):
+    """No job with that id."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"There is no transfer with id {job_id} (see 'downloadmanager transfers list').")
+
+
+class QueueStore:
+    """Access to the queue database at PATH (default: the user's data folder).
+
+    One connection per store, guarded by a lock, so a store may be shared by
+    the runner's worker threads.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path else paths.queue_db_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None,
+                                     check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed upload URL survives power loss, not only a crash.
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self.backup_path = schema.backup_before_migrating(self.path, self._conn)
+        schema.migrate(self._conn)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "QueueStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------
+
+    def _write(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._conn.execute(sql, tuple(params))
+
+    def add_job(self, *, server: str, account: str, community: str, study_instance_uid: str,
+                items: list[JobItem], note: str | None = None, source: str = "",
+                use_staging: bool = True) -> int:
+        """Queue one study for one community; returns the new job id."""
+        now = utc_now_text()
+        total = sum(i.size for i in items)
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self._conn.execute(
+                    "INSERT INTO jobs (created_at, updated_at, server, account, community, "
+                    "study_instance_uid, note, source, use_staging, state, bytes_total) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (now, now, server, account, community, study_instance_uid, note, source,
+                     int(use_staging), JobState.QUEUED.value, total))
+                job_id = int(cur.lastrowid)
+                self._conn.executemany(
+                    f"INSERT INTO job_items (job_id, {', '.join(_ITEM_COLUMNS)}) "
+                    f"VALUES (?{', ?' * len(_ITEM_COLUMNS)})",
+                    [(job_id, *(getattr(i, c) for c in _ITEM_COLUMNS)) for i in items])
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return job_id
+
+    def set_state(self, job_id: int, state: JobState, *, only_from: Iterable[JobState] | None = None,
+                  error: str | None = None, keep_error: bool = False) -> bool:
+        """Move a job to STATE (if it is in one of ONLY_FROM); True if it moved."""
+        sql = "UPDATE jobs SET state=?, updated_at=?"
+        params: list = [state.value, utc_now_text()]
+        if not keep_error:
+            sql += ", error=?"
+            params.append(error)
+        sql += " WHERE id=?"
+        params.append(job_id)
+        if only_from is not None:
+            states = [s.value for s in only_from]
+            sql += f" AND state IN ({', '.join('?' * len(states))})"
+            params.extend(states)
+        return self._write(sql, params).rowcount == 1
+
+    def set_progress(self, job_id: int, bytes_done: int) -> None:
+        """Record how many bundle bytes the server has confirmed."""
+        self._write("UPDATE jobs SET bytes_done=?, updated_at=? WHERE id=?",
+                    (bytes_done, utc_now_text(), job_id))
+
+    def set_error(self, job_id: int, message: str | None) -> None:
+        """Record a message (e.g. 'waiting for the network') without changing the state."""
+        self._write("UPDATE jobs SET error=?, updated_at=? WHERE id=?",
+                    (message, utc_now_text(), job_id))
+
+    def set_prepared(self, job_id: int, items: list[JobItem], manifest: bytes,
+                     fingerprint: str, bytes_total: int) -> None:
+        """Store the staged/hashed items and the frozen manifest of a job in one transaction."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany(
+                    "UPDATE job_items SET staged_path=?, sha256=?, mtime_ns=?, size=? "
+                    "WHERE job_id=? AND seq=?",
+                    [(i.staged_path, i.sha256, i.mtime_ns, i.size, job_id, i.seq) for i in items])
+                self._conn.execute(
+                    "UPDATE jobs SET manifest=?, fingerprint=?, bytes_total=?, bytes_done=0, "
+                    "updated_at=? WHERE id=?",
+                    (manifest, fingerprint, bytes_total, utc_now_text(), job_id))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def clear_prepared(self, job_id: int) -> None:
+        """Forget a job's manifest, hashes and upload so it is prepared afresh."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute(
+                "UPDATE job_items SET staged_path=NULL, sha256=NULL, mtime_ns=NULL WHERE job_id=?",
+                (job_id,))
+            self._conn.execute(
+                "UPDATE jobs SET manifest=NULL, fingerprint=NULL, upload_url=NULL, bytes_done=0, "
+                "receipt=NULL, updated_at=? WHERE id=?", (utc_now_text(), job_id))
+            self._conn.execute("COMMIT")
+
+    def remember_upload_url(self, job: Job, url: str) -> None:
+        """Durably store a freshly created upload URL (job row and fingerprint table)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute("UPDATE jobs SET upload_url=?, updated_at=? WHERE id=?",
+                               (url, utc_now_text(), job.id))
+            self._conn.execute(
+                "INSERT OR REPLACE INTO upload_urls (server, account, fingerprint, url, created_at) "
+                "VALUES (?,?,?,?,?)", (job.server, job.account, job.fingerprint, url, utc_now_text()))
+            self._conn.execute("COMMIT")
+        job.upload_url = url
+
+    def forget_upload_url(self, job: Job) -> None:
+        """Drop an upload URL the server no longer knows (or that was terminated)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute("UPDATE jobs SET upload_url=NULL, bytes_done=0, updated_at=? "
+                               "WHERE id=?", (utc_now_text(), job.id))
+            if job.fingerprint:
+                self._conn.execute(
+                    "DELETE FROM upload_urls WHERE server=? AND account=? AND fingerprint=?",
+                    (job.server, job.account, job.fingerprint))
+            self._conn.execute("COMMIT")
+        job.upload_url = None
+
+    def lookup_upload_url(self, server: str, account: str, fingerprint: str) -> str | None:
+        """The stored upload URL for this bundle on this server and account, if any."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT url FROM upload_urls WHERE server=? AND account=? AND fingerprint=?",
+                (server, account, fingerprint)).fetchone()
+        return row[0] if row else None
+
+    def set_receipt(self, job_id: int, receipt: dict) -> None:
+        """Keep the portal's receipt with the job."""
+        self._write("UPDATE jobs SET receipt=?, updated_at=? WHERE id=?",
+                    (json.dumps(receipt, ensure_ascii=False), utc_now_text(), job_id))
+
+    # -- leases ----------------------------------------------------------------
+
+    def claim(self, job_id: int, owner: str, seconds: float = lease.LEASE_SECONDS) -> bool:
+        """Take the lease of a job unless a live process holds it; True on success."""
+        now = time.time()
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._conn.execute("SELECT lease_owner, lease_expires FROM jobs WHERE id=?",
+                                         (job_id,)).fetchone()
+                if row is None:
+                    self._conn.execute("ROLLBACK")
+                    return False
+                holder, expires = row["lease_owner"], row["lease_expires"] or 0.0
+                free = (holder is None or holder == owner or expires < now
+                        or lease.owner_is_dead(holder))
+                if free:
+                    self._conn.execute("UPDATE jobs SET lease_owner=?, lease_expires=? WHERE id=?",
+                                       (owner, now + seconds, job_id))
+                self._conn.execute("COMMIT")
+                return free
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def renew(self, job_id: int, owner: str, seconds: float = lease.LEASE_SECONDS) -> None:
+        """Extend our lease on a job."""
+        self._write("UPDATE jobs SET lease_expires=? WHERE id=? AND lease_owner=?",
+                    (time.time() + seconds, job_id, owner))
+
+    def release(self, job_id: int, owner: str) -> None:
+        """Give our lease on a job back."""
+        self._write("UPDATE jobs SET lease_owner=NULL, lease_expires=NULL "
+                    "WHERE id=? AND lease_owner=?", (job_id, owner))
+
+    # -- reading ---------------------------------------------------------------
+
+    def state_of(self, job_id: int) -> JobState:
+        """The current state of a job (cheap: polled between chunks)."""
+        with self._lock:
+            row = self._conn.execute("SELECT state FROM jobs WHERE id=?", (job_id,)).fetchone()
+        if row is None:
+            raise JobNotFoundError(job_id)
+        return JobState(row[0])
+
+    def get_job(self, job_id: int, *, with_items: bool = True) -> Job:
+        """Load one job (with its items)."""
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+            if row is None:
+                raise JobNotFoundError(job_id)
+            job = _job_from_row(row)
+            if with_items:
+                job.items = self._items(job_id)
+        return job
+
+    def list_jobs(self, states: Iterable[JobState] | None = None, *,
+                  with_items: bool = False) -> list[Job]:
+        """All jobs (optionally only those in STATES), oldest first."""
+        sql, params = "SELECT * FROM jobs", []
+        if states is not None:
+            params = [s.value for s in states]
+            sql += f" WHERE state IN ({', '.join('?' * len(params))})"
+        sql += " ORDER BY id"
+        with self._lock:
+            jobs = [_job_from_row(r) for r in self._conn.execute(sql, params).fetchall()]
+            counts = dict(self._conn.execute(
+                "SELECT job_id, COUNT(*) FROM job_items WHERE kind='dicom' GROUP BY job_id"
+            ).fetchall())
+            for job in jobs:
+                job.items = self._items(job.id) if with_items else []
+                if not with_items:
+                    job.instance_count = counts.get(job.id, 0)
+        return jobs
+
+    def _items(self, job_id: int) -> list[JobItem]:
+        rows = self._conn.execute(
+            f"SELECT {', '.join(_ITEM_COLUMNS)} FROM job_items WHERE job_id=? ORDER BY seq",
+            (job_id,)).fetchall()
+        return [JobItem(**dict(r)) for r in rows]
+
+
+def _job_from_row(row: sqlite3.Row) -> Job:
+    return Job(
+        id=row["id"], server=row["server"], account=row["account"], community=row["community"],
+        study_instance_uid=row["study_instance_uid"], state=JobState(row["state"]),
+        created_at=row["created_at"], updated_at=row["updated_at"], note=row["note"],
+        source=row["source"], use_staging=bool(row["use_staging"]), error=row["error"],
+        bytes_done=row["bytes_done"], bytes_total=row["bytes_total"],
+        manifest=bytes(row["manifest"]) if row["manifest"] is not None else None,
+        fingerprint=row["fingerprint"], upload_url=row["upload_url"],
+        receipt=receipt_from_text(row["receipt"]))
