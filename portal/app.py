@@ -2,26 +2,66 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+
 from fastapi import FastAPI
 
-from portal import __version__
+from portal import __version__, accounts, codes_api, communities, retention
 from portal.config import Settings
 from portal.db import open_database
+from portal.errors import install_error_handlers
+from portal.ratelimit import RateLimits
+
+log = logging.getLogger("portal")
+
+# Every router of the portal, in the order their routes are matched.
+ROUTERS = (
+    accounts.router,
+    communities.router,
+    codes_api.router,
+)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the portal application for SETTINGS (opens the database)."""
+def create_app(settings: Settings, *, purge_on_start: bool = True) -> FastAPI:
+    """Build the portal application for SETTINGS (opens the database).
+
+    While the app runs, a background task purges expired data every
+    ``settings.purge_interval_seconds`` (and once at start-up when
+    PURGE_ON_START).
+    """
+    engine = open_database(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if purge_on_start:
+            await asyncio.to_thread(retention.purge, engine, settings)
+        task = asyncio.create_task(retention.run_periodically(engine, settings))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     app = FastAPI(
         title="Downloadmanager portal",
         version=__version__,
-        description="Accounts, communities, tus uploads, access codes, DICOMweb downloads.",
+        description="Accounts, communities, tus uploads, access codes, DICOMweb downloads. "
+                    "See docs/portal.md.",
+        lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.engine = open_database(settings)
+    app.state.engine = engine
+    app.state.limits = RateLimits()
+    install_error_handlers(app)
 
-    @app.get("/healthz", tags=["meta"])
+    @app.get("/healthz", tags=["meta"], response_description="The portal is ready.")
     def healthz() -> dict:
         """200 when the portal is ready to serve."""
         return {"status": "ok", "version": __version__}
 
+    for router in ROUTERS:
+        app.include_router(router)
     return app

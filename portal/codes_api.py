@@ -1,0 +1,161 @@
+"""HTTP routes for access codes: create, redeem, list the studies, QR landing page."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from portal import audit, codes
+from portal.access import iso, study_summaries, visible_condition
+from portal.auth import Principal, issue_token, require_principal, require_user
+from portal.db import utcnow
+from portal.errors import ApiError
+from portal.schema import studies
+
+router = APIRouter(tags=["access codes"])
+
+INVALID = ("invalid_code_or_birth_date", "the code or the birth date is wrong")
+
+
+class CreateCodeRequest(BaseModel):
+    study_uids: list[str] = Field(min_length=1, description="Study Instance UIDs you uploaded.")
+    birth_date: str = Field(description="The patient's birth date, YYYY-MM-DD.")
+    weeks: int = Field(codes.DEFAULT_WEEKS, ge=codes.MIN_WEEKS, le=codes.MAX_WEEKS)
+
+
+class CodeAnswer(BaseModel):
+    code: str = Field(description="XXXX-XXXX-XXXX")
+    expires: datetime
+    qr_payload: str = Field(description="URL for the QR code: <public_url>/c/<code>.")
+
+
+class RedeemRequest(BaseModel):
+    code: str = Field(description="12 characters, any case, dashes and spaces ignored.")
+    birth_date: str = Field(description="YYYY-MM-DD")
+
+
+class RedeemAnswer(BaseModel):
+    token: str
+    expires: datetime = Field(description="When the token expires.")
+    code_expires: datetime = Field(description="When the access code expires.")
+
+
+def _secret(request: Request) -> bytes:
+    state = request.app.state
+    if getattr(state, "code_secret", None) is None:
+        state.code_secret = codes.load_secret(state.settings.data_dir)
+    return state.code_secret
+
+
+@router.post("/api/codes", response_model=CodeAnswer, status_code=201,
+             response_description="The new code (shown only now).",
+             responses={401: {"description": "No valid token."},
+                        403: {"description": "Code holders cannot create codes."},
+                        404: {"description": "A study is unknown or not uploaded by you."}})
+def create(body: CreateCodeRequest, request: Request,
+           principal: Principal = Depends(require_user)) -> dict:
+    """Create an access code for studies the caller uploaded, bound to a birth date."""
+    engine = request.app.state.engine
+    try:
+        ids = codes.study_ids_for(engine, body.study_uids, sender_user_id=principal.user_id)
+        created = codes.create_code(engine, _secret(request),
+                                    request.app.state.settings.public_url, ids,
+                                    body.birth_date, weeks=body.weeks,
+                                    created_by=principal.user_id)
+    except codes.UnknownStudyError as exc:
+        raise ApiError(404, "unknown_study", str(exc)) from exc
+    except codes.CodeError as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from exc
+    audit.record(engine, "code_created", user_id=principal.user_id,
+                 client=audit.client_address(request),
+                 detail={"studies": list(created.study_ids), "weeks": body.weeks})
+    return created.as_dict()
+
+
+def _too_many(wait: int, error: str, message: str, **extra) -> ApiError:
+    return ApiError(429, error, message, headers={"Retry-After": str(wait)},
+                    retry_after=wait, **extra)
+
+
+@router.post("/api/codes/redeem", response_model=RedeemAnswer,
+             response_description="A short-lived token for the code's studies.",
+             responses={
+                 403: {"description": "Wrong code or wrong birth date (one answer for both)."},
+                 410: {"description": "Right code and birth date, but the code expired."},
+                 429: {"description": "Code locked after wrong birth dates, or too many "
+                                      "attempts from this address (see Retry-After)."}})
+def redeem(body: RedeemRequest, request: Request) -> RedeemAnswer:
+    """Exchange an access code and the patient's birth date for a bearer token."""
+    engine = request.app.state.engine
+    settings = request.app.state.settings
+    client = audit.client_address(request)
+    limit = request.app.state.limits.redeem
+    wait = limit.retry_after(client)
+    if wait:
+        audit.record(engine, "code_rate_limited", client=client)
+        raise _too_many(wait, "too_many_attempts",
+                        f"too many attempts from your address, wait {wait} seconds")
+    limit.hit(client)
+    result = codes.redeem(engine, _secret(request), body.code, body.birth_date)
+    audit.record(engine, f"code_{result.outcome}", code_id=result.code_id, client=client)
+    if result.outcome == "invalid":
+        raise ApiError(403, *INVALID)
+    if result.outcome == "locked":
+        raise _too_many(result.retry_after, "code_locked",
+                        f"too many wrong birth dates: this code is locked for "
+                        f"{result.retry_after} seconds",
+                        locked_until=iso(result.locked_until))
+    if result.outcome == "expired":
+        raise ApiError(410, "code_expired", f"this code expired on {iso(result.expires)}",
+                       expires=iso(result.expires))
+    ttl = min(settings.code_token_ttl_seconds,
+              int((result.expires - utcnow()) / timedelta(seconds=1)))
+    token, expires = issue_token(engine, kind="code", code_id=result.code_id,
+                                 ttl_seconds=max(1, ttl))
+    return RedeemAnswer(token=token, expires=expires, code_expires=result.expires)
+
+
+@router.get("/api/codes/studies", response_description="The studies behind the code.",
+            responses={401: {"description": "No valid token."},
+                       403: {"description": "Needs a token from a redeemed code."}})
+def code_studies(request: Request, principal: Principal = Depends(require_principal)) -> dict:
+    """List the studies a redeemed code opens, with the code's expiry."""
+    if principal.kind != "code":
+        raise ApiError(403, "forbidden", "this needs a token from a redeemed access code")
+    engine = request.app.state.engine
+    with engine.connect() as conn:
+        rows = conn.execute(select(studies).where(visible_condition(principal))
+                            .order_by(studies.c.study_date, studies.c.id)).all()
+        listed = study_summaries(conn, rows)
+    for item in listed:  # the uploader's address is none of the physician's business
+        item.pop("sender_email", None)
+    return {"expires": iso(codes.code_expiry(engine, principal.code_id)), "studies": listed}
+
+
+_LANDING = """<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><title>Downloadmanager</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 2em auto">
+<h1>Downloadmanager</h1>
+<p>Zugangscode / access code: <strong style="font-family: monospace">{code}</strong></p>
+<p>Öffnen Sie das Programm <em>Downloadmanager</em>, wählen Sie „Code eingeben“ und
+geben Sie diesen Code und das Geburtsdatum des Patienten ein.</p>
+<p>Open the <em>Downloadmanager</em> program, choose "Enter code" and type this
+code and the patient's birth date.</p>
+</body></html>
+"""
+
+
+@router.get("/c/{code}", response_class=HTMLResponse,
+            response_description="A page telling to use the program with this code.")
+def landing(code: str) -> HTMLResponse:
+    """Landing page of a QR code; it never says whether the code exists."""
+    normalised = codes.normalise_code(code)
+    shown = codes.format_code(normalised) if normalised else code[:20]
+    return HTMLResponse(_LANDING.format(code=html.escape(shown)),
+                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})

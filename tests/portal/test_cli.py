@@ -1,0 +1,80 @@
+"""``downloadmanager-portal`` subcommands, run as subprocesses like an operator would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import requests
+
+from tests.portal.conftest import ROOT, portal_cli
+
+
+def run_cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([*portal_cli(), *args], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_seed_demo_prints_login_and_is_idempotent(tmp_path, portal_process):
+    data = tmp_path / "data"
+    first = json.loads(run_cli("seed-demo", "--data", str(data)).stdout)
+    assert first["community"] == "bM1X"
+    second = json.loads(run_cli("seed-demo", "--data", str(data)).stdout)
+    assert second["email"] == first["email"]
+    url, _ = portal_process(data_dir=data)
+    token = requests.post(f"{url}/api/login", json={
+        "email": second["email"], "password": second["password"]})
+    assert token.status_code == 200
+    assert requests.post(f"{url}/api/login", json={
+        "email": first["email"], "password": first["password"]}).status_code == 401
+    headers = {"Authorization": f"Bearer {token.json()['token']}"}
+    found = requests.get(f"{url}/api/communities", params={"q": "saarbrucken"},
+                         headers=headers).json()
+    assert found == [{"name": "Radiologie Klinikum Saarbrücken", "code": "bM1X"}]
+
+
+def test_create_community_user_and_member(tmp_path):
+    data = str(tmp_path / "data")
+    generated = json.loads(run_cli("create-community", "--data", data,
+                                   "--name", "Praxis Test").stdout)
+    assert generated["name"] == "Praxis Test" and len(generated["code"]) == 4
+    fixed = json.loads(run_cli("create-community", "--data", data, "--name", "Klinik",
+                               "--code", "Ab12").stdout)
+    assert fixed == {"name": "Klinik", "code": "Ab12"}
+    taken = run_cli("create-community", "--data", data, "--name", "X", "--code", "Ab12",
+                    check=False)
+    assert taken.returncode == 2 and "taken" in taken.stderr
+    bad = run_cli("create-community", "--data", data, "--name", "X", "--code", "A-12",
+                  check=False)
+    assert bad.returncode == 2 and "4 letters or digits" in bad.stderr
+
+    user = json.loads(run_cli("create-user", "--data", data, "--email", "Doc@Example.org",
+                              "--community", "Ab12").stdout)
+    assert user["email"] == "doc@example.org" and len(user["password"]) >= 12
+    again = run_cli("create-user", "--data", data, "--email", "doc@example.org", check=False)
+    assert again.returncode == 2 and "exists already" in again.stderr
+    member = json.loads(run_cli("add-member", "--data", data, "--email", "doc@example.org",
+                                "--community", generated["code"]).stdout)
+    assert member["community"] == generated["code"]
+    unknown = run_cli("add-member", "--data", data, "--email", "doc@example.org",
+                      "--community", "Zz99", check=False)
+    assert unknown.returncode == 2 and "no community" in unknown.stderr
+
+
+def test_create_code_unknown_study_errors_clearly(tmp_path):
+    result = run_cli("create-code", "--data", str(tmp_path), "--study", "1.2.3.999",
+                     "--birth-date", "1970-01-01", check=False)
+    assert result.returncode == 2
+    assert "unknown study: 1.2.3.999" in result.stderr
+    assert result.stdout == ""
+
+
+def test_serve_answers_healthz(portal_process):
+    url, data = portal_process()
+    answer = requests.get(f"{url}/healthz")
+    assert answer.status_code == 200 and answer.json()["status"] == "ok"
+    assert (data / "portal.sqlite3").exists()
+    assert requests.get(f"{url}/openapi.json").json()["info"]["title"] == "Downloadmanager portal"
