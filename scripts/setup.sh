@@ -15,7 +15,7 @@ APT_PACKAGES=(
   xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
   libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
   # DICOM peers and validators for the tests
-  dcmtk dicom3tools
+  dcmtk dicom3tools orthanc
   # The portal's PostgreSQL backend is tested against a real server
   postgresql
   # third-party tus peers (tus-js-client, @tus/server) run on Node.js

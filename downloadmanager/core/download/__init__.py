@@ -1,0 +1,7 @@
+"""Download studies by access code: redeem, list, fetch resumably, verify, move into place.
+
+Modules: ``messages`` (German/English texts), ``client`` (portal HTTP calls),
+``safe_paths`` (names from the server never become paths), ``partial``
+(the hidden area where unverified data wait), ``fetcher`` (resumable,
+verified transfer), ``job`` (the whole flow used by CLI and GUI).
+"""
