@@ -78,3 +78,51 @@ def small_study(tmp_path) -> StudySource:
 def items_of(study: StudySource, attachments=()) -> list[JobItem]:
     """Job items of a study source."""
     return job_items_for(study, attachments)
+
+
+NODE_DIR = Path(__file__).resolve().parent.parent / "node"
+
+
+class MemoryUrlStore:
+    """Upload URL store of one test upload (the runner uses the queue database)."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url
+        self.saved: list[str] = []
+
+    def get(self):
+        return self.url
+
+    def save(self, url):
+        self.url = url
+        self.saved.append(url)
+
+    def forget(self):
+        self.url = None
+
+
+def start_node_tus_server(directory: Path, expiry_ms: int = 0):
+    """Start @tus/server (npm) with a file store; returns (process, endpoint URL)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("node") is None or not (NODE_DIR / "node_modules" / "@tus" / "server").exists():
+        pytest.skip("@tus/server is not installed (run scripts/setup.sh)")
+    directory.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(["node", str(NODE_DIR / "tus_file_server.mjs"), str(directory),
+                             str(expiry_ms)], cwd=NODE_DIR, stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    if not line.startswith("listening"):
+        proc.kill()
+        raise RuntimeError(f"@tus/server did not start: {line!r}")
+    return proc, f"http://127.0.0.1:{int(line.split()[1])}/uploads/"
+
+
+@pytest.fixture
+def node_tus(tmp_path):
+    """A running @tus/server; yields (endpoint, data directory)."""
+    directory = tmp_path / "tus-store"
+    proc, endpoint = start_node_tus_server(directory)
+    yield endpoint, directory
+    proc.terminate()
+    proc.wait(timeout=10)

@@ -1,0 +1,334 @@
+"""A tus 1.0.0 client on one keep-alive ``requests.Session``.
+
+The server's offset is the truth: after any error the client asks it (HEAD)
+and continues from there. Chunks are streamed from a ``VirtualBundle`` in
+small pieces (never a whole chunk in memory), each PATCH carries an
+``Upload-Checksum`` when the server offers the checksum extension, and the
+upload URL is handed to a durable store the moment it is created.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Protocol
+from urllib.parse import urljoin
+
+import requests
+
+from downloadmanager.core.transfers.bundle import PIECE, VirtualBundle
+from downloadmanager.core.transfers.errors import (
+    AuthenticationError,
+    NetworkError,
+    UploadError,
+    UploadExpiredError,
+)
+from downloadmanager.core.transfers.throttle import BandwidthLimiter
+
+log = logging.getLogger(__name__)
+
+TUS_VERSION = "1.0.0"
+DEFAULT_CHUNK = 8 * 1024 * 1024
+RETRYABLE_STATUS = {423, 429, 500, 502, 503, 504}
+
+
+class UrlStore(Protocol):
+    """Where the client keeps the upload URL between runs (the queue database)."""
+
+    def get(self) -> str | None: ...
+
+    def save(self, url: str) -> None: ...
+
+    def forget(self) -> None: ...
+
+
+class AuthProvider(Protocol):
+    """Supplies the bearer header and renews the token after a 401."""
+
+    def headers(self) -> dict[str, str]: ...
+
+    def renew(self) -> None: ...
+
+
+@dataclass
+class ServerCapabilities:
+    """What the server's OPTIONS response advertises."""
+
+    extensions: set[str] = field(default_factory=set)
+    checksum_algorithms: list[str] = field(default_factory=list)
+    max_size: int | None = None
+
+    @property
+    def checksum(self) -> str | None:
+        """The checksum algorithm to use: sha256 if offered, else sha1, else none."""
+        if "checksum" not in self.extensions:
+            return None
+        for algorithm in ("sha256", "sha1"):
+            if algorithm in self.checksum_algorithms:
+                return algorithm
+        return None
+
+
+class _Retry(Exception):
+    """A transient failure: back off (honouring RETRY_AFTER seconds), then HEAD."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class _ChunkBody:
+    """A request body streaming bundle bytes piece by piece (with a known length)."""
+
+    def __init__(self, bundle: VirtualBundle, offset: int, length: int, piece: int,
+                 limiter: BandwidthLimiter | None, sent: list[int]) -> None:
+        self._args = (offset, length, piece)
+        self._bundle = bundle
+        self._limiter = limiter
+        self._sent = sent
+        self.length = length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self) -> Iterator[bytes]:
+        offset, length, piece = self._args
+        for data in self._bundle.iter_range(offset, length, piece):
+            if self._limiter is not None:
+                self._limiter.acquire(len(data))
+            self._sent[0] += len(data)
+            yield data
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def _detail(response: requests.Response) -> str:
+    text = (response.text or "").strip()
+    try:
+        detail = response.json().get("detail")
+        if detail:
+            text = str(detail)
+    except ValueError:
+        pass
+    return text[:300] or response.reason or str(response.status_code)
+
+
+class TusClient:
+    """Upload bundles to the tus endpoint ENDPOINT (e.g. ``https://portal/uploads/``)."""
+
+    def __init__(self, endpoint: str, *, session: requests.Session | None = None,
+                 auth: AuthProvider | None = None, chunk_size: int = DEFAULT_CHUNK,
+                 piece_size: int = PIECE, limiter: BandwidthLimiter | None = None,
+                 max_attempts: int = 10, backoff_base: float = 0.5, backoff_max: float = 60.0,
+                 timeout: tuple[float, float] = (15.0, 120.0),
+                 sleep: Callable[[float], None] = time.sleep,
+                 rng: random.Random | None = None) -> None:
+        self.endpoint = endpoint
+        self.session = session or requests.Session()
+        self.auth = auth
+        self.chunk_size = chunk_size
+        self.piece_size = piece_size
+        self.limiter = limiter
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.timeout = timeout
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self._caps: ServerCapabilities | None = None
+        # Bytes put on the wire in PATCH bodies (including those the server lost).
+        self.bytes_sent = 0
+
+    # -- single requests --------------------------------------------------------
+
+    def _request(self, method: str, url: str, *, headers: dict | None = None,
+                 data=None) -> requests.Response:
+        """Send one request with tus and auth headers; renews the token once on 401."""
+        for attempt in (1, 2):
+            all_headers = {"Tus-Resumable": TUS_VERSION, **(headers or {})}
+            if self.auth is not None:
+                all_headers.update(self.auth.headers())
+            try:
+                response = self.session.request(method, url, headers=all_headers, data=data,
+                                                timeout=self.timeout, allow_redirects=False)
+            except (requests.ConnectionError, requests.Timeout,
+                    requests.exceptions.ChunkedEncodingError) as exc:
+                raise _Retry(f"network error: {exc.__class__.__name__}") from exc
+            # A streamed PATCH body is not replayed here; _patch retries it after HEAD.
+            if response.status_code == 401 and self.auth is not None and attempt == 1 \
+                    and data is None:
+                self.auth.renew()
+                continue
+            return response
+        return response
+
+    def capabilities(self) -> ServerCapabilities:
+        """The server's tus extensions (OPTIONS), asked once per client."""
+        if self._caps is None:
+            response = self._request("OPTIONS", self.endpoint)
+            if response.status_code in RETRYABLE_STATUS:
+                raise _Retry(f"OPTIONS answered {response.status_code}", _retry_after(response))
+            caps = ServerCapabilities()
+            caps.extensions = {e.strip() for e in
+                               response.headers.get("Tus-Extension", "").split(",") if e.strip()}
+            caps.checksum_algorithms = [
+                a.strip().lower() for a in
+                response.headers.get("Tus-Checksum-Algorithm", "").split(",") if a.strip()]
+            if response.headers.get("Tus-Max-Size", "").isdigit():
+                caps.max_size = int(response.headers["Tus-Max-Size"])
+            self._caps = caps
+        return self._caps
+
+    def create(self, length: int, metadata: dict[str, str]) -> str:
+        """Create an upload of LENGTH bytes; returns its absolute URL."""
+        encoded = ",".join(f"{k} {base64.b64encode(v.encode('utf-8')).decode('ascii')}"
+                           for k, v in metadata.items() if v is not None)
+        response = self._request("POST", self.endpoint, headers={
+            "Upload-Length": str(length), "Upload-Metadata": encoded, "Content-Length": "0"})
+        if response.status_code == 201 and response.headers.get("Location"):
+            return urljoin(self.endpoint, response.headers["Location"])
+        self._raise_for(response, "creating the upload")
+        raise UploadError(f"The server did not create the upload ({response.status_code}).")
+
+    def server_offset(self, url: str) -> int:
+        """The number of bytes the server holds for URL (HEAD)."""
+        response = self._request("HEAD", url, headers={"Cache-Control": "no-store"})
+        if response.status_code in (200, 204) and "Upload-Offset" in response.headers:
+            return int(response.headers["Upload-Offset"])
+        if response.status_code in (404, 410):
+            raise UploadExpiredError(f"upload {url} is gone ({response.status_code})")
+        self._raise_for(response, "asking the server for the upload's offset")
+        raise _Retry(f"HEAD answered {response.status_code} without Upload-Offset")
+
+    def terminate(self, url: str) -> bool:
+        """Delete the upload on the server (tus termination); True if it is gone."""
+        try:
+            response = self._request("DELETE", url)
+        except _Retry:
+            return False
+        return response.status_code in (204, 200, 404, 410)
+
+    def _patch(self, url: str, bundle: VirtualBundle, offset: int, algorithm: str | None) -> int:
+        length = min(self.chunk_size, len(bundle) - offset)
+        headers = {"Content-Type": "application/offset+octet-stream",
+                   "Upload-Offset": str(offset), "Content-Length": str(length)}
+        if algorithm:
+            digest = hashlib.new(algorithm)
+            # First pass for the checksum; the second pass streams (page cache keeps it cheap).
+            for piece in bundle.iter_range(offset, length, self.piece_size):
+                digest.update(piece)
+            headers["Upload-Checksum"] = \
+                f"{algorithm} {base64.b64encode(digest.digest()).decode('ascii')}"
+        sent = [0]
+        body = _ChunkBody(bundle, offset, length, self.piece_size, self.limiter, sent)
+        try:
+            response = self._request("PATCH", url, headers=headers, data=body)
+        finally:
+            self.bytes_sent += sent[0]
+        if response.status_code == 204 and "Upload-Offset" in response.headers:
+            return int(response.headers["Upload-Offset"])
+        if response.status_code == 409:
+            raise _Retry("offset conflict (409): asking the server where to continue")
+        if response.status_code == 460:
+            raise _Retry("checksum mismatch (460): sending the chunk again")
+        if response.status_code in (404, 410):
+            raise UploadExpiredError(f"upload {url} is gone ({response.status_code})")
+        if response.status_code == 401 and self.auth is not None:
+            self.auth.renew()
+            raise _Retry("token renewed")
+        self._raise_for(response, "sending data")
+        raise _Retry(f"PATCH answered {response.status_code}")
+
+    def _raise_for(self, response: requests.Response, doing: str) -> None:
+        status = response.status_code
+        if status in RETRYABLE_STATUS:
+            raise _Retry(f"server busy ({status})", _retry_after(response))
+        if status == 401:
+            raise AuthenticationError("The portal does not accept the login any more. "
+                                      "Run 'downloadmanager login' again.")
+        if status == 413:
+            raise UploadError(f"The portal refuses a study this large while {doing} (413): "
+                              f"{_detail(response)}")
+        if 400 <= status < 500:
+            raise UploadError(f"The portal refused {doing} ({status}): {_detail(response)}")
+
+    # -- the resumable loop -----------------------------------------------------
+
+    def backoff_delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before attempt ATTEMPT+1: exponential with jitter, or Retry-After."""
+        if retry_after is not None:
+            return min(retry_after, 600.0)
+        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        return self.rng.uniform(ceiling / 2, ceiling)
+
+    def upload(self, bundle: VirtualBundle, store: UrlStore, metadata: dict[str, str], *,
+               on_progress: Callable[[int], None] | None = None,
+               between_chunks: Callable[[], None] | None = None) -> str:
+        """Upload BUNDLE, resuming a stored upload if possible; returns the upload URL.
+
+        ``between_chunks`` is called before every chunk (and may raise to stop,
+        e.g. when the job was paused from another process). ``on_progress``
+        receives the server-confirmed offset.
+        """
+        length = len(bundle)
+        attempts = 0
+        best = -1
+        url = store.get()
+        while True:
+            try:
+                algorithm = self.capabilities().checksum
+                if url is None:
+                    url = self.create(length, metadata)
+                    store.save(url)
+                    offset = 0
+                else:
+                    offset = self.server_offset(url)
+                if offset > best:
+                    best, attempts = offset, 0
+                    if on_progress is not None:
+                        on_progress(offset)
+                while offset < length:
+                    if between_chunks is not None:
+                        between_chunks()
+                    offset = self._patch(url, bundle, offset, algorithm)
+                    if offset > best:
+                        best, attempts = offset, 0  # progress resets the backoff
+                    if on_progress is not None:
+                        on_progress(offset)
+                return url
+            except UploadExpiredError as exc:
+                log.info("starting a new upload: %s", exc)
+                store.forget()
+                url = None
+                best = -1
+                attempts += 1
+                if attempts > self.max_attempts:
+                    raise UploadError("The portal keeps losing the upload; try again later.") \
+                        from exc
+            except _Retry as exc:
+                attempts += 1
+                if attempts > self.max_attempts:
+                    raise NetworkError(
+                        f"The portal could not be reached reliably ({exc}); the upload stopped "
+                        f"after {attempts - 1} attempts and will continue from where it was.") \
+                        from exc
+                delay = self.backoff_delay(attempts, exc.retry_after)
+                log.info("upload interrupted (%s); retrying in %.1f s", exc, delay)
+                self.sleep(delay)
