@@ -1,0 +1,299 @@
+"""Read the few header attributes the catalog needs from one DICOM file.
+
+Fast path: our own little-endian stream walker (``stream``) on the first
+8 KiB of the file. Big endian and deflated files, and Part-10 files our walker
+finds malformed, go to pydicom (``dcmread(stop_before_pixels=True)``), which
+is slower but more forgiving. Text is decoded with pydicom's charset helpers,
+so Latin-1 and UTF-8 names come out right.
+"""
+
+from __future__ import annotations
+
+import struct
+import warnings
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.charset import TEXT_VR_DELIMS, convert_encodings, decode_bytes, default_encoding
+from pydicom.errors import InvalidDicomError
+from pydicom.uid import (
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+)
+from pydicom.valuerep import PersonName
+
+from downloadmanager.core.scan.errors import HeaderError
+from downloadmanager.core.scan.stream import (
+    ByteWindow,
+    StreamInvalid,
+    StreamTruncated,
+    looks_explicit,
+    walk_elements,
+)
+
+MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"  # the SOP class of a DICOMDIR
+
+# File meta group (0002).
+_META_SOP_CLASS = 0x00020002
+_META_SOP_INSTANCE = 0x00020003
+_META_TRANSFER_SYNTAX = 0x00020010
+_META_WANTED = frozenset({_META_SOP_CLASS, _META_SOP_INSTANCE, _META_TRANSFER_SYNTAX})
+
+# Dataset attributes: tag -> HeaderInfo field. Kept in one table so the
+# pydicom fallback and the fast path fill the same fields.
+_FIELDS = {
+    0x00080016: "sop_class_uid",
+    0x00080018: "sop_instance_uid",
+    0x00080020: "study_date",
+    0x00080030: "study_time",
+    0x00080050: "accession_number",
+    0x00080060: "modality",
+    0x00081030: "study_description",
+    0x0008103E: "series_description",
+    0x00100010: "patient_name",
+    0x00100020: "patient_id",
+    0x00100030: "birth_date",
+    0x00100040: "sex",
+    0x0020000D: "study_instance_uid",
+    0x0020000E: "series_instance_uid",
+    0x00200011: "series_number",
+    0x00200013: "instance_number",
+}
+_CHARSET = 0x00080005
+_DIRECTORY_RECORDS = 0x00041220
+_WANTED = frozenset(_FIELDS) | {_CHARSET, _DIRECTORY_RECORDS}
+_LAST_WANTED = max(_FIELDS)
+# Attributes whose text depends on the Specific Character Set.
+_CHARSET_TEXT = {"accession_number", "study_description", "series_description", "patient_id"}
+_INTEGERS = {"series_number", "instance_number"}
+_BINARY_INTS = {b"US": "<H", b"SS": "<h", b"UL": "<I", b"SL": "<i"}
+
+
+@dataclass(slots=True)
+class HeaderInfo:
+    """What one file's header says (empty strings for absent attributes)."""
+
+    sop_instance_uid: str = ""
+    sop_class_uid: str = ""
+    transfer_syntax_uid: str = ""
+    study_instance_uid: str = ""
+    series_instance_uid: str = ""
+    patient_name: str = ""
+    patient_id: str = ""
+    birth_date: str = ""
+    sex: str = ""
+    study_date: str = ""
+    study_time: str = ""
+    study_description: str = ""
+    accession_number: str = ""
+    modality: str = ""
+    series_description: str = ""
+    series_number: int | None = None
+    instance_number: int | None = None
+    is_dicomdir: bool = False
+    bytes_read: int = 0
+
+
+def read_header(fileobj: BinaryIO, size: int, *, cheap_seek: bool = True) -> HeaderInfo:
+    """Read the header of one file without touching its pixel data.
+
+    Parameters
+    ----------
+    fileobj : the open file (binary); must be seekable if more than the first
+        8 KiB are needed
+    size : its size in bytes
+    cheap_seek : False for compressed ZIP members (skips optional look-aheads)
+
+    Raises
+    ------
+    HeaderError
+        with kind ``not_dicom`` or ``corrupt``. I/O errors (``OSError``)
+        propagate so the caller can report them as ``unreadable``.
+    """
+    if size == 0:
+        raise HeaderError("not_dicom", "empty file (0 bytes)")
+    try:
+        win = ByteWindow(fileobj, size, cheap_seek=cheap_seek)
+    except StreamTruncated as exc:
+        raise HeaderError("corrupt", str(exc)) from None
+    head = win.buf
+    part10 = len(head) >= 132 and head[128:132] == b"DICM"
+    if part10:
+        start = 132
+    else:
+        start = 0
+        if len(head) < 8 or struct.unpack_from("<H", head, 0)[0] not in (0x0002, 0x0004, 0x0008):
+            raise HeaderError("not_dicom", "not a DICOM file (no DICM marker, no DICOM dataset start)")
+    try:
+        return _read_fast(win, start, part10)
+    except _NeedsPydicom:
+        return _read_with_pydicom(fileobj)
+    except StreamTruncated as exc:
+        raise HeaderError("corrupt", f"truncated: {exc}") from None
+    except (StreamInvalid, struct.error, ValueError) as exc:
+        if part10:
+            # pydicom forgives more quirks of real-world writers than we do;
+            # its verdict (and its message) stands.
+            return _read_with_pydicom(fileobj)
+        raise HeaderError("not_dicom", f"not a DICOM file ({exc})") from None
+
+
+class _NeedsPydicom(Exception):
+    """Internal: the transfer syntax is one our walker does not parse."""
+
+
+def _read_fast(win: ByteWindow, pos: int, part10: bool) -> HeaderInfo:
+    info = HeaderInfo()
+    ts = ""
+    meta_sop_instance = ""
+    if _group_at(win, pos) == 0x0002:
+        meta, pos = walk_elements(win, pos, looks_explicit(win, pos), _META_WANTED,
+                                  0xFFFFFFFF, stop_group=0x0002)
+        ts = uid_value(meta.get(_META_TRANSFER_SYNTAX))
+        info.sop_class_uid = uid_value(meta.get(_META_SOP_CLASS))
+        meta_sop_instance = uid_value(meta.get(_META_SOP_INSTANCE))
+        if info.sop_class_uid == MEDIA_STORAGE_DIRECTORY:
+            info.is_dicomdir = True
+            info.bytes_read = win.bytes_read
+            return info
+    elif part10:
+        raise StreamInvalid("no file meta information after the DICM marker")
+    if ts in (ExplicitVRBigEndian, DeflatedExplicitVRLittleEndian):
+        raise _NeedsPydicom
+    if pos >= win.size:
+        raise StreamTruncated("the file holds file meta information but no dataset")
+    # Like pydicom, trust the bytes over the declared transfer syntax: some
+    # writers label implicit datasets explicit and vice versa.
+    explicit = looks_explicit(win, pos)
+    if not ts:
+        ts = ExplicitVRLittleEndian if explicit else ImplicitVRLittleEndian
+    elements, _ = walk_elements(win, pos, explicit, _WANTED, _LAST_WANTED)
+    if _DIRECTORY_RECORDS in elements:
+        info.is_dicomdir = True
+        info.bytes_read = win.bytes_read
+        return info
+    decode_elements(info, elements)
+    info.transfer_syntax_uid = ts
+    if not info.sop_instance_uid:
+        info.sop_instance_uid = meta_sop_instance
+    info.bytes_read = win.bytes_read
+    require_identity(info)
+    return info
+
+
+def _group_at(win: ByteWindow, pos: int) -> int:
+    buf, i = win.ensure(pos, 2)
+    return struct.unpack_from("<H", buf, i)[0]
+
+
+def uid_value(element: tuple[bytes | None, bytes] | None) -> str:
+    """The text of a raw UI element ("" when absent)."""
+    if element is None:
+        return ""
+    return element[1].decode("ascii", "replace").strip("\x00 ")
+
+
+def decode_elements(info: HeaderInfo, elements: dict[int, tuple[bytes | None, bytes]]) -> None:
+    """Decode raw little-endian values ``{tag: (vr, bytes)}`` into ``info``'s fields.
+
+    Text is decoded with the Specific Character Set found among ``elements``
+    (the default repertoire when there is none).
+    """
+    encodings = [default_encoding]
+    charset = elements.get(_CHARSET)
+    if charset is not None and charset[1].strip(b" \x00"):
+        terms = [t.strip(" \x00") for t in charset[1].decode("ascii", "replace").split("\\")]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unknown terms fall back to the default, like pydicom
+            encodings = convert_encodings([t for t in terms] or None)
+    for tag, name in _FIELDS.items():
+        element = elements.get(tag)
+        if element is None:
+            continue
+        vr, raw = element
+        if name in _INTEGERS:
+            setattr(info, name, _integer(vr, raw))
+        elif raw.isascii():
+            setattr(info, name, raw.decode("ascii").strip("\x00 "))
+        elif name == "patient_name":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                info.patient_name = str(PersonName(raw, encodings)).strip("\x00 ")
+        elif name in _CHARSET_TEXT:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                setattr(info, name, decode_bytes(raw, encodings, TEXT_VR_DELIMS).strip("\x00 "))
+        else:
+            # UIDs, dates and code strings are ASCII by definition; keep what we can.
+            setattr(info, name, raw.decode("latin-1").strip("\x00 "))
+
+
+def _integer(vr: bytes | None, raw: bytes) -> int | None:
+    """An IS value (or a binary integer from writers that chose another VR)."""
+    fmt = _BINARY_INTS.get(vr or b"")
+    if fmt is not None and len(raw) == struct.calcsize(fmt):
+        return struct.unpack(fmt, raw)[0]
+    text = raw.decode("latin-1").strip("\x00 ").split("\\")[0]
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return int(float(text))
+        except ValueError:
+            return None
+
+
+def require_identity(info: HeaderInfo) -> None:
+    """Raise ``HeaderError`` (corrupt) unless ``info`` has the three UIDs a listing needs."""
+    missing = [label for label, value in (
+        ("SOP Instance UID", info.sop_instance_uid),
+        ("Study Instance UID", info.study_instance_uid),
+        ("Series Instance UID", info.series_instance_uid),
+    ) if not value]
+    if missing:
+        raise HeaderError("corrupt", "required attribute missing: " + ", ".join(missing))
+
+
+def fill_from_dataset(info: HeaderInfo, ds: Dataset) -> None:
+    """Fill ``info``'s fields from a dataset pydicom has read (and decoded)."""
+    for tag, name in _FIELDS.items():
+        element = ds.get(tag)
+        if element is None or element.value is None:
+            continue
+        value = element.value
+        if name in _INTEGERS:
+            setattr(info, name, _integer(None, str(value).encode()))
+        else:
+            setattr(info, name, str(value).strip("\x00 "))
+
+
+def _read_with_pydicom(fileobj: BinaryIO) -> HeaderInfo:
+    """The slow, forgiving path: pydicom reads the header (pixel data skipped)."""
+    try:
+        fileobj.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = dcmread(fileobj, stop_before_pixels=True)
+            info = HeaderInfo()
+            meta = getattr(ds, "file_meta", None)
+            info.transfer_syntax_uid = str(meta.get("TransferSyntaxUID", "")) if meta else ""
+            if meta is not None and meta.get("MediaStorageSOPClassUID") == MEDIA_STORAGE_DIRECTORY \
+                    or "DirectoryRecordSequence" in ds:
+                info.is_dicomdir = True
+                return info
+            fill_from_dataset(info, ds)
+            if not info.sop_instance_uid and meta is not None:
+                info.sop_instance_uid = str(meta.get("MediaStorageSOPInstanceUID", "")).strip("\x00 ")
+            if not info.transfer_syntax_uid:
+                info.transfer_syntax_uid = ImplicitVRLittleEndian
+    except OSError:
+        raise
+    except (InvalidDicomError, Exception) as exc:  # noqa: BLE001 - pydicom raises many kinds on junk
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise HeaderError("corrupt", f"unparsable DICOM header: {detail}") from None
+    require_identity(info)
+    return info
