@@ -60,6 +60,16 @@ class Instance:
     in_dicomdir: bool = False  # referenced by a DICOMDIR of the medium
     verified: bool = True  # header read from the file itself (False in quick mode)
 
+    @property
+    def path(self) -> Path:
+        """The file on disk, or the ZIP archive holding the instance."""
+        return self.source.path
+
+    @property
+    def zip_member(self) -> str | None:
+        """The member name inside the ZIP archive at ``path``, or None for a plain file."""
+        return self.source.member
+
 
 @dataclass(slots=True)
 class Series:
@@ -129,6 +139,19 @@ class Patient:
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.patient_id, self.patient_name, self.birth_date)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanProgress:
+    """Where a running scan is; handed to the ``progress`` callback.
+
+    ``files_total`` is None while the medium is still being listed;
+    ``current_path`` is the path (relative to the root) just examined.
+    """
+
+    files_done: int
+    files_total: int | None
+    current_path: str
 
 
 @dataclass(slots=True)

@@ -28,7 +28,7 @@ from downloadmanager.core.scan.catalog import CatalogBuilder
 from downloadmanager.core.scan.dicomdir import DicomdirReference, read_dicomdir
 from downloadmanager.core.scan.errors import HeaderError, ScanCancelled, ScanError
 from downloadmanager.core.scan.header import HeaderInfo, read_header, require_identity
-from downloadmanager.core.scan.model import Problem, ProblemKind, ScanResult
+from downloadmanager.core.scan.model import Problem, ProblemKind, ScanProgress, ScanResult
 from downloadmanager.core.scan.walker import (
     FileEntry,
     is_dicomdir_name,
@@ -41,7 +41,7 @@ from downloadmanager.core.scan.walker import (
 
 logger = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[int, "int | None", str], None]
+ProgressCallback = Callable[[ScanProgress], None]
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _LISTING_PROGRESS_EVERY = 200
@@ -67,8 +67,9 @@ def scan(root: str | Path, *, quick: bool = False,
         checked to exist, not opened (files whose records lack a UID are
         still read). Without any DICOMDIR a quick scan is a full scan; the
         result's ``mode`` says which one ran.
-    progress : called as ``progress(done, total, current_path)``; ``total`` is
-        None while the medium is still being listed.
+    progress : called with a ``ScanProgress(files_done, files_total,
+        current_path)`` after each file; ``files_total`` is None while the
+        medium is still being listed. Runs on the scanning thread.
     cancel : a ``threading.Event`` or a callable returning True to stop.
 
     Returns
@@ -158,7 +159,7 @@ class _ScanSession:
 
     def _report(self, done: int, total: int | None, display: str) -> None:
         if self.progress is not None:
-            self.progress(done, total, display)
+            self.progress(ScanProgress(done, total, display))
 
     # -- step 1: list ----------------------------------------------------
     def _list_entries(self) -> list[FileEntry]:
@@ -193,7 +194,7 @@ class _ScanSession:
                 entries.append(entry)
             if listed % _LISTING_PROGRESS_EVERY == 0:
                 self._check_cancel()
-                self._report(0, None, entry.display)
+                self._report(listed, None, entry.display)
         entries.sort(key=lambda e: e.display)
         return entries
 
