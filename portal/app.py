@@ -8,7 +8,7 @@ import logging
 
 from fastapi import FastAPI
 
-from portal import __version__, accounts, codes_api, communities, retention
+from portal import __version__, accounts, codes_api, communities, retention, tus
 from portal.config import Settings
 from portal.db import open_database
 from portal.errors import install_error_handlers
@@ -21,6 +21,7 @@ ROUTERS = (
     accounts.router,
     communities.router,
     codes_api.router,
+    tus.router,  # tus uploads + receipts; its lifespan runs the ingest worker
 )
 
 

@@ -1,0 +1,209 @@
+"""Content-addressed file store for instances and documents.
+
+A blob is named by the SHA-256 of its bytes and lives at
+``DATA/blobs/<sha[0:2]>/<sha[2:4]>/<sha>``. Storing the same bytes twice adds
+nothing. Every write goes to a temporary file in ``DATA/blobs/tmp`` first, is
+flushed and fsynced, and only then renamed to its final name, so a blob that
+exists under its name is always complete.
+
+The store knows nothing about the database: callers keep the ``blobs`` table
+in step (ingest adds rows, retention deletes files whose rows it removed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import BinaryIO, Iterable
+
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+_READ_SIZE = 1024 * 1024
+
+
+class BlobStoreError(RuntimeError):
+    """A blob could not be stored or read (bad name, content mismatch, I/O error)."""
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make a rename durable; directories cannot be opened on Windows, so skip there."""
+    if os.name == "nt":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class PendingBlob:
+    """A blob being written: bytes go to a temporary file and are hashed on the way.
+
+    Use :meth:`BlobStore.begin`; then :meth:`write` any number of times,
+    and either :meth:`BlobStore.commit` or :meth:`discard` it.
+    """
+
+    def __init__(self, temp_path: Path) -> None:
+        self.temp_path = temp_path
+        self._file: BinaryIO | None = open(temp_path, "wb")
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Append DATA to the blob."""
+        if self._file is None:
+            raise BlobStoreError("blob already finished")
+        self._file.write(data)
+        self._hash.update(data)
+        self.size += len(data)
+
+    @property
+    def sha256(self) -> str:
+        """The hex SHA-256 of what was written so far."""
+        return self._hash.hexdigest()
+
+    def close(self) -> None:
+        """Flush and fsync the temporary file (idempotent)."""
+        if self._file is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            self._file = None
+
+    def discard(self) -> None:
+        """Drop the temporary file; nothing is stored."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self.temp_path.unlink(missing_ok=True)
+
+
+class BlobStore:
+    """Content-addressed files under ROOT (normally ``DATA/blobs``)."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self._tmp = self.root / "tmp"
+        self._tmp.mkdir(parents=True, exist_ok=True)
+
+    # -- names ---------------------------------------------------------------
+    @staticmethod
+    def check_sha(sha256: str) -> str:
+        """Return SHA256 if it is 64 lowercase hex digits, else raise BlobStoreError."""
+        if not isinstance(sha256, str) or not _SHA256_HEX.match(sha256):
+            raise BlobStoreError(f"not a SHA-256 hex digest: {sha256!r}")
+        return sha256
+
+    def path(self, sha256: str) -> Path:
+        """Where the blob SHA256 lives (whether or not it exists)."""
+        self.check_sha(sha256)
+        return self.root / sha256[0:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        """True if the blob is stored."""
+        return self.path(sha256).is_file()
+
+    def open(self, sha256: str) -> BinaryIO:
+        """Open the blob for binary reading; raises FileNotFoundError if missing."""
+        return open(self.path(sha256), "rb")
+
+    def size(self, sha256: str) -> int:
+        """Size in bytes of a stored blob."""
+        return self.path(sha256).stat().st_size
+
+    # -- writing -------------------------------------------------------------
+    def begin(self) -> PendingBlob:
+        """Start writing a blob whose hash is not known yet."""
+        return PendingBlob(self._tmp / f"{secrets.token_hex(12)}.part")
+
+    def commit(self, pending: PendingBlob, expected_sha256: str | None = None) -> tuple[str, bool]:
+        """Move a finished PendingBlob to its content address.
+
+        Returns ``(sha256, created)``; ``created`` is False when identical bytes
+        were already stored (the temporary file is then dropped). With
+        EXPECTED_SHA256 the content must match, else BlobStoreError and nothing
+        is stored.
+        """
+        pending.close()
+        sha = pending.sha256
+        if expected_sha256 is not None and sha != expected_sha256:
+            pending.discard()
+            raise BlobStoreError(f"content hash {sha} differs from expected {expected_sha256}")
+        final = self.path(sha)
+        if final.is_file():
+            pending.discard()
+            return sha, False
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(pending.temp_path, final)
+        _fsync_directory(final.parent)
+        return sha, True
+
+    def put_stream(self, source: BinaryIO, expected_sha256: str | None = None) -> tuple[str, bool]:
+        """Store everything readable from SOURCE; returns ``(sha256, created)``."""
+        pending = self.begin()
+        try:
+            while True:
+                chunk = source.read(_READ_SIZE)
+                if not chunk:
+                    break
+                pending.write(chunk)
+        except BaseException:
+            pending.discard()
+            raise
+        return self.commit(pending, expected_sha256)
+
+    def put_bytes(self, data: bytes, expected_sha256: str | None = None) -> tuple[str, bool]:
+        """Store DATA; returns ``(sha256, created)``."""
+        pending = self.begin()
+        try:
+            pending.write(data)
+        except BaseException:
+            pending.discard()
+            raise
+        return self.commit(pending, expected_sha256)
+
+    def put_file(self, path: Path | str, expected_sha256: str | None = None) -> tuple[str, bool]:
+        """Store a copy of the file at PATH; returns ``(sha256, created)``."""
+        with open(path, "rb") as source:
+            return self.put_stream(source, expected_sha256)
+
+    def delete(self, sha256: str) -> bool:
+        """Remove a blob; True if it existed. Callers remove the ``blobs`` row."""
+        try:
+            self.path(sha256).unlink()
+            return True
+        except FileNotFoundError:
+            return False
+
+    def iter_shas(self) -> Iterable[str]:
+        """Every stored blob's SHA-256 (for consistency checks and purges)."""
+        for first in sorted(p for p in self.root.iterdir() if p.is_dir() and p.name != "tmp"):
+            for second in sorted(p for p in first.iterdir() if p.is_dir()):
+                for blob in sorted(second.iterdir()):
+                    if _SHA256_HEX.match(blob.name):
+                        yield blob.name
+
+    def clean_temporary(self, older_than_seconds: float = 3600.0) -> int:
+        """Remove temporary files of interrupted writes older than the given age.
+
+        The age limit keeps writes that are still in progress alive.
+        Returns how many files were removed.
+        """
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for part in self._tmp.glob("*.part"):
+            try:
+                if part.stat().st_mtime < cutoff:
+                    part.unlink()
+                    removed += 1
+            except OSError:
+                pass
+        return removed
+
+
+def blob_store_for(data_dir: Path | str) -> BlobStore:
+    """The portal's blob store under DATA_DIR (``DATA/blobs``)."""
+    return BlobStore(Path(data_dir) / "blobs")

@@ -1,0 +1,271 @@
+"""Reading and validating a study bundle: an uncompressed tar with ``manifest.json`` first.
+
+The rules are those of ``docs/protocol.md``. :func:`open_bundle` checks the
+structure of the whole archive from its headers alone (the tar is read with
+seeks, member data is not loaded): manifest first and valid, only regular
+files with the expected names, no links, devices or paths that leave the
+archive, every member inside the file, nothing outside the manifest. Any
+violation raises :class:`BundleError`, whose message goes into the receipt.
+Member contents are then streamed with :meth:`Bundle.open_member`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+FORMAT = "downloadmanager-bundle"
+VERSION = 1
+MANIFEST_NAME = "manifest.json"
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MAX_NOTE_CHARS = 4000
+
+_INSTANCE_NAME = re.compile(r"^dicom/[0-9]{6}\.dcm$")
+_DOCUMENT_NAME = re.compile(r"^documents/[0-9]{2}-[^/\\]{1,200}\.pdf$")
+_UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# Directory entries some tar writers add; they carry no data and are ignored.
+_ALLOWED_DIRECTORIES = ("dicom", "documents")
+
+
+class BundleError(Exception):
+    """The bundle as a whole is unusable; the message says why (for the receipt)."""
+
+
+@dataclass(frozen=True)
+class ManifestInstance:
+    """One DICOM instance the client says is in the bundle."""
+
+    name: str
+    sop_instance_uid: str
+    sop_class_uid: str
+    series_instance_uid: str
+    transfer_syntax_uid: str | None
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ManifestDocument:
+    """One attached PDF document the client says is in the bundle."""
+
+    name: str
+    title: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass
+class Manifest:
+    """The parsed and checked ``manifest.json``."""
+
+    study_instance_uid: str
+    note: str | None
+    client: str | None
+    instances: list[ManifestInstance] = field(default_factory=list)
+    documents: list[ManifestDocument] = field(default_factory=list)
+
+    @property
+    def total_bytes(self) -> int:
+        """Sum of the sizes of all instances and documents."""
+        return sum(i.size for i in self.instances) + sum(d.size for d in self.documents)
+
+
+def _uid(value, what: str) -> str:
+    if not isinstance(value, str) or len(value) > 64 or not _UID.match(value):
+        raise BundleError(f"manifest: {what} is not a valid DICOM UID")
+    return value
+
+
+def _size(value, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise BundleError(f"manifest: {what} size must be a non-negative integer")
+    return value
+
+
+def _sha(value, what: str) -> str:
+    if not isinstance(value, str) or not _SHA256.match(value):
+        raise BundleError(f"manifest: {what} sha256 must be 64 lowercase hex digits")
+    return value
+
+
+def _instance(entry, index: int) -> ManifestInstance:
+    if not isinstance(entry, dict):
+        raise BundleError(f"manifest: instances[{index}] is not an object")
+    name = entry.get("name")
+    if not isinstance(name, str) or not _INSTANCE_NAME.match(name):
+        raise BundleError(f"manifest: instances[{index}] name must look like dicom/000001.dcm")
+    tsuid = entry.get("transfer_syntax_uid")
+    return ManifestInstance(
+        name=name,
+        sop_instance_uid=_uid(entry.get("sop_instance_uid"), f"{name} sop_instance_uid"),
+        sop_class_uid=_uid(entry.get("sop_class_uid"), f"{name} sop_class_uid"),
+        series_instance_uid=_uid(entry.get("series_instance_uid"),
+                                 f"{name} series_instance_uid"),
+        transfer_syntax_uid=None if tsuid is None else _uid(tsuid, f"{name} "
+                                                            "transfer_syntax_uid"),
+        size=_size(entry.get("size"), name),
+        sha256=_sha(entry.get("sha256"), name),
+    )
+
+
+def _document(entry, index: int) -> ManifestDocument:
+    if not isinstance(entry, dict):
+        raise BundleError(f"manifest: documents[{index}] is not an object")
+    name = entry.get("name")
+    if not isinstance(name, str) or not _DOCUMENT_NAME.match(name):
+        raise BundleError(f"manifest: documents[{index}] name must look like "
+                          "documents/01-name.pdf")
+    title = entry.get("title", PurePosixPath(name).name)
+    if not isinstance(title, str) or not title or len(title) > 255:
+        raise BundleError(f"manifest: {name} title must be 1-255 characters")
+    content_type = entry.get("content_type", "application/pdf")
+    if content_type != "application/pdf":
+        raise BundleError(f"manifest: {name} content_type must be application/pdf")
+    return ManifestDocument(name=name, title=title, content_type=content_type,
+                            size=_size(entry.get("size"), name),
+                            sha256=_sha(entry.get("sha256"), name))
+
+
+def parse_manifest(data: bytes) -> Manifest:
+    """Parse and check ``manifest.json``; raises BundleError with the first problem."""
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise BundleError("manifest.json is not valid UTF-8 JSON") from None
+    if not isinstance(doc, dict):
+        raise BundleError("manifest.json must hold a JSON object")
+    if doc.get("format") != FORMAT:
+        raise BundleError(f"manifest: format must be {FORMAT!r}")
+    if doc.get("version") != VERSION:
+        raise BundleError(f"manifest: version {doc.get('version')!r} is not supported "
+                          f"(this portal reads version {VERSION})")
+    study_uid = _uid(doc.get("study_instance_uid"), "study_instance_uid")
+    note = doc.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE_CHARS):
+        raise BundleError(f"manifest: note must be text of at most {MAX_NOTE_CHARS} "
+                          "characters, or null")
+    client = doc.get("client") if isinstance(doc.get("client"), str) else None
+    raw_instances = doc.get("instances")
+    if not isinstance(raw_instances, list) or not raw_instances:
+        raise BundleError("manifest: instances must be a non-empty list")
+    raw_documents = doc.get("documents", [])
+    if not isinstance(raw_documents, list):
+        raise BundleError("manifest: documents must be a list")
+    manifest = Manifest(
+        study_instance_uid=study_uid, note=note, client=client,
+        instances=[_instance(e, i) for i, e in enumerate(raw_instances)],
+        documents=[_document(e, i) for i, e in enumerate(raw_documents)],
+    )
+    names = [i.name for i in manifest.instances] + [d.name for d in manifest.documents]
+    if len(set(names)) != len(names):
+        raise BundleError("manifest: a member name appears twice")
+    sops = [i.sop_instance_uid for i in manifest.instances]
+    if len(set(sops)) != len(sops):
+        raise BundleError("manifest: a SOP Instance UID appears twice")
+    totals = doc.get("totals")
+    if not isinstance(totals, dict):
+        raise BundleError("manifest: totals missing")
+    if totals.get("instances") != len(manifest.instances):
+        raise BundleError(f"manifest: totals.instances is {totals.get('instances')!r} but "
+                          f"{len(manifest.instances)} instances are listed")
+    if totals.get("documents", 0) != len(manifest.documents):
+        raise BundleError(f"manifest: totals.documents is {totals.get('documents')!r} but "
+                          f"{len(manifest.documents)} documents are listed")
+    if totals.get("bytes") != manifest.total_bytes:
+        raise BundleError(f"manifest: totals.bytes is {totals.get('bytes')!r} but the listed "
+                          f"sizes add up to {manifest.total_bytes}")
+    return manifest
+
+
+def _check_member_name(name: str) -> None:
+    path = PurePosixPath(name)
+    if (name.startswith(("/", "\\")) or "\\" in name or ".." in path.parts
+            or re.match(r"^[A-Za-z]:", name)):
+        raise BundleError(f"member name {name!r} leaves the archive (path traversal)")
+
+
+class Bundle:
+    """An opened, structurally valid bundle. Close it (or use ``with``)."""
+
+    def __init__(self, path: Path, tar: tarfile.TarFile, manifest: Manifest,
+                 members: dict[str, tarfile.TarInfo]) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.members = members
+        self._tar = tar
+
+    def open_member(self, name: str) -> BinaryIO:
+        """A bounded reader over member NAME's bytes (read it in blocks)."""
+        reader = self._tar.extractfile(self.members[name])
+        if reader is None:  # only regular files are kept in ``members``
+            raise BundleError(f"{name} is not a regular file")
+        return reader
+
+    def close(self) -> None:
+        """Close the archive."""
+        self._tar.close()
+
+    def __enter__(self) -> "Bundle":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _read_manifest(tar: tarfile.TarFile, first: tarfile.TarInfo | None) -> Manifest:
+    if first is None or first.name != MANIFEST_NAME:
+        raise BundleError("the first member of the bundle must be manifest.json")
+    if not first.isreg():
+        raise BundleError("manifest.json must be a regular file")
+    if first.size > MAX_MANIFEST_BYTES:
+        raise BundleError(f"manifest.json is larger than {MAX_MANIFEST_BYTES} bytes")
+    reader = tar.extractfile(first)
+    data = reader.read() if reader is not None else b""
+    if len(data) != first.size:
+        raise BundleError("manifest.json is truncated")
+    return parse_manifest(data)
+
+
+def open_bundle(path: Path | str) -> Bundle:
+    """Open the bundle at PATH and check its structure; raises BundleError."""
+    path = Path(path)
+    file_size = path.stat().st_size
+    try:
+        tar = tarfile.open(path, mode="r:")
+    except (tarfile.TarError, OSError) as exc:
+        raise BundleError(f"not an uncompressed tar archive ({exc})") from None
+    try:
+        manifest = _read_manifest(tar, tar.next())
+        expected = {i.name for i in manifest.instances} | {d.name for d in manifest.documents}
+        members: dict[str, tarfile.TarInfo] = {}
+        while True:
+            try:
+                member = tar.next()
+            except tarfile.TarError as exc:
+                raise BundleError(f"the tar archive is damaged ({exc})") from None
+            if member is None:
+                break
+            _check_member_name(member.name)
+            if member.isdir() and member.name.rstrip("/") in _ALLOWED_DIRECTORIES:
+                continue
+            if member.issym() or member.islnk():
+                raise BundleError(f"member {member.name!r} is a link; links are not allowed")
+            if not member.isreg():
+                raise BundleError(f"member {member.name!r} is not a regular file")
+            if member.name not in expected:
+                raise BundleError(f"member {member.name!r} is not listed in the manifest")
+            if member.name in members:
+                raise BundleError(f"member {member.name!r} appears twice")
+            if member.offset_data + member.size > file_size:
+                raise BundleError(f"the tar archive is truncated inside {member.name!r}")
+            members[member.name] = member
+        return Bundle(path, tar, manifest, members)
+    except BaseException:
+        tar.close()
+        raise

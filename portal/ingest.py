@@ -1,0 +1,359 @@
+"""Verified ingest of a completed upload: check, store, index, answer with a receipt.
+
+:func:`ingest_upload` runs in the ingest worker, never in a request. It
+opens the bundle (:mod:`portal.bundle`), streams every member through SHA-256
+into the content-addressed blob store (:mod:`portal.blobstore`), checks each
+instance against the manifest and parses its DICOM header, then indexes
+patient/study/series/instance rows and documents in one transaction together
+with the receipt. Nothing of a rejected bundle stays in the blob store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from pydicom import dcmread
+from pydicom.errors import InvalidDicomError
+from sqlalchemy import select, update
+
+from portal.blobstore import BlobStore, PendingBlob
+from portal.bundle import Bundle, BundleError, ManifestDocument, ManifestInstance, open_bundle
+from portal.config import Settings
+from portal.schema import blobs as blobs_table
+from portal.schema import communities, uploads
+from portal.tus.indexing import StudyIndexer
+from portal.tus.store import DONE, INGESTING, REJECTED, UploadStore
+
+log = logging.getLogger(__name__)
+
+_READ_SIZE = 1024 * 1024
+PDF_MAGIC = b"%PDF-"
+
+
+@dataclass
+class InstanceResult:
+    """The verdict on one manifest instance; ``header`` holds the parsed attributes."""
+
+    entry: ManifestInstance
+    status: str = "rejected"
+    reason: str | None = None
+    header: dict | None = None
+
+
+@dataclass
+class DocumentResult:
+    """The verdict on one manifest document."""
+
+    entry: ManifestDocument
+    status: str = "rejected"
+    reason: str | None = None
+
+
+@dataclass
+class Verification:
+    """What :func:`verify_bundle` found and which blob files it created."""
+
+    instances: list[InstanceResult] = field(default_factory=list)
+    documents: list[DocumentResult] = field(default_factory=list)
+    created_blobs: list[str] = field(default_factory=list)
+
+
+def _text(value, limit: int) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)[:limit]
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def read_header(path) -> dict:
+    """Parse the DICOM header of the file at PATH into the attributes we index.
+
+    Accepts Part-10 files and, as found on old media, bare datasets without
+    preamble. Raises ValueError if the bytes are not DICOM. Names are decoded
+    with the dataset's Specific Character Set.
+    """
+    try:
+        ds = dcmread(path, stop_before_pixels=True)
+    except InvalidDicomError:
+        try:
+            ds = dcmread(path, stop_before_pixels=True, force=True)
+        except Exception as exc:  # pydicom raises many kinds on garbage
+            raise ValueError(str(exc)) from None
+    except Exception as exc:
+        raise ValueError(str(exc)) from None
+    try:
+        sop_uid = str(ds.get("SOPInstanceUID", "") or "")
+        study_uid = str(ds.get("StudyInstanceUID", "") or "")
+        if not sop_uid or not study_uid:
+            raise ValueError("no SOP Instance UID or Study Instance UID")
+        meta = getattr(ds, "file_meta", None)
+        return {
+            "sop_instance_uid": sop_uid,
+            "study_instance_uid": study_uid,
+            "sop_class_uid": str(ds.get("SOPClassUID", "") or "")
+                             or str(getattr(meta, "MediaStorageSOPClassUID", "") or ""),
+            "transfer_syntax_uid": _text(getattr(meta, "TransferSyntaxUID", None), 64),
+            "series_instance_uid": _text(ds.get("SeriesInstanceUID"), 64),
+            "series_number": _int(ds.get("SeriesNumber")),
+            "modality": _text(ds.get("Modality"), 16),
+            "series_description": _text(ds.get("SeriesDescription"), 200),
+            "instance_number": _int(ds.get("InstanceNumber")),
+            "patient_name": _text(ds.get("PatientName"), 200),
+            "patient_id": _text(ds.get("PatientID"), 64),
+            "patient_birth_date": _text(ds.get("PatientBirthDate"), 8),
+            "patient_sex": _text(ds.get("PatientSex"), 16),
+            "study_date": _text(ds.get("StudyDate"), 8),
+            "study_time": _text(ds.get("StudyTime"), 16),
+            "study_description": _text(ds.get("StudyDescription"), 200),
+            "accession_number": _text(ds.get("AccessionNumber"), 64),
+        }
+    except ValueError:
+        raise
+    except Exception as exc:  # undecodable values in a damaged header
+        raise ValueError(str(exc)) from None
+
+
+def _hash_only(bundle: Bundle, name: str) -> str:
+    """SHA-256 of member NAME, read in blocks and written nowhere."""
+    digest = hashlib.sha256()
+    with bundle.open_member(name) as reader:
+        while chunk := reader.read(_READ_SIZE):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _store_member(bundle: Bundle, name: str, blobs: BlobStore) -> PendingBlob:
+    """Stream member NAME through SHA-256 into a pending (not yet committed) blob."""
+    pending = blobs.begin()
+    try:
+        with bundle.open_member(name) as reader:
+            while chunk := reader.read(_READ_SIZE):
+                pending.write(chunk)
+        pending.close()
+        return pending
+    except BaseException:
+        pending.discard()
+        raise
+
+
+def _verify_instance(bundle: Bundle, entry: ManifestInstance, study_uid: str,
+                     blobs: BlobStore, created: list[str]) -> InstanceResult:
+    result = InstanceResult(entry)
+    member = bundle.members.get(entry.name)
+    if member is None:
+        result.reason = "missing from bundle"
+        return result
+    if member.size != entry.size:
+        result.reason = "size mismatch"
+        return result
+    pending: PendingBlob | None = None
+    if blobs.exists(entry.sha256):
+        # Identical bytes are stored already: hash to verify, write nothing.
+        if _hash_only(bundle, entry.name) != entry.sha256:
+            result.reason = "sha256 mismatch"
+            return result
+        header_path = blobs.path(entry.sha256)
+    else:
+        pending = _store_member(bundle, entry.name, blobs)
+        if pending.sha256 != entry.sha256:
+            pending.discard()
+            result.reason = "sha256 mismatch"
+            return result
+        header_path = pending.temp_path
+    try:
+        header = read_header(header_path)
+        if header["sop_instance_uid"] != entry.sop_instance_uid:
+            result.reason = "SOP Instance UID differs from manifest"
+        elif header["study_instance_uid"] != study_uid:
+            result.reason = "study differs from manifest"
+    except ValueError:
+        result.reason = "not DICOM"
+    if result.reason is not None:
+        if pending is not None:
+            pending.discard()
+        return result
+    if pending is not None:
+        sha, was_created = blobs.commit(pending, entry.sha256)
+        if was_created:
+            created.append(sha)
+    header["series_instance_uid"] = header["series_instance_uid"] or entry.series_instance_uid
+    header["sop_class_uid"] = header["sop_class_uid"] or entry.sop_class_uid
+    result.status, result.header = "accepted", header
+    return result
+
+
+def _verify_document(bundle: Bundle, entry: ManifestDocument, blobs: BlobStore,
+                     created: list[str]) -> DocumentResult:
+    result = DocumentResult(entry)
+    member = bundle.members.get(entry.name)
+    if member is None:
+        result.reason = "missing from bundle"
+        return result
+    if member.size != entry.size:
+        result.reason = "size mismatch"
+        return result
+    with bundle.open_member(entry.name) as reader:
+        if reader.read(len(PDF_MAGIC)) != PDF_MAGIC:
+            result.reason = "not a PDF document"
+            return result
+    pending = _store_member(bundle, entry.name, blobs)
+    if pending.sha256 != entry.sha256:
+        pending.discard()
+        result.reason = "sha256 mismatch"
+        return result
+    sha, was_created = blobs.commit(pending, entry.sha256)
+    if was_created:
+        created.append(sha)
+    result.status = "accepted"
+    return result
+
+
+def verify_bundle(bundle: Bundle, blobs: BlobStore) -> Verification:
+    """Check every instance and document of BUNDLE, storing the good ones as blobs."""
+    found = Verification()
+    manifest = bundle.manifest
+    for entry in manifest.instances:
+        found.instances.append(_verify_instance(bundle, entry, manifest.study_instance_uid,
+                                                blobs, found.created_blobs))
+    if any(r.status == "accepted" for r in found.instances):
+        for entry in manifest.documents:
+            found.documents.append(_verify_document(bundle, entry, blobs,
+                                                    found.created_blobs))
+    else:
+        found.documents = [DocumentResult(d, reason="no instance of the study was accepted")
+                           for d in manifest.documents]
+    return found
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_receipt(upload_id: str, community: str, received_at: datetime,
+                  study_uid: str | None, found: Verification | None,
+                  reason: str | None = None, expected: int = 0) -> dict:
+    """The receipt document described in ``docs/protocol.md``."""
+    instances = found.instances if found else []
+    documents = found.documents if found else []
+    accepted = [r for r in instances if r.status != "rejected"]
+    rejected = len(instances) - len(accepted) if found else expected
+    if found is not None and not accepted:
+        reason = reason or "no instance of the bundle passed verification"
+    if reason is not None:
+        state = REJECTED
+    elif rejected or any(d.status == "rejected" for d in documents):
+        state = "partial"
+    else:
+        state = DONE
+    stored_bytes = sum(r.entry.size for r in accepted) + sum(
+        d.entry.size for d in documents if d.status != "rejected")
+    return {
+        "upload_id": upload_id,
+        "state": state,
+        "community": community,
+        "study_instance_uid": study_uid,
+        "received_at": _iso(received_at),
+        "totals": {
+            "expected": len(instances) if found else expected,
+            "accepted": len(accepted) if state != REJECTED else 0,
+            "already_present": sum(1 for r in accepted if r.status == "already_present"),
+            "rejected": rejected if state != REJECTED else (len(instances) or expected),
+            "documents": sum(1 for d in documents if d.status != "rejected"),
+            "bytes": stored_bytes if state != REJECTED else 0,
+        },
+        "instances": [{"name": r.entry.name, "sop_instance_uid": r.entry.sop_instance_uid,
+                       "status": r.status if state != REJECTED else "rejected",
+                       "reason": r.reason} for r in instances],
+        "documents": [{"name": d.entry.name, "title": d.entry.title,
+                       "status": d.status if state != REJECTED else "rejected",
+                       "reason": d.reason} for d in documents],
+        "reason": reason,
+    }
+
+
+def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
+                  upload_id: str) -> dict | None:
+    """Verify, store and index the completed upload UPLOAD_ID; returns its receipt.
+
+    Does nothing (returns None) unless the upload is in state ``ingesting``,
+    so running it twice for one upload is harmless.
+    """
+    engine = store.engine
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(uploads.c.state, uploads.c.user_id, uploads.c.community_id,
+                   communities.c.code)
+            .join(communities, communities.c.id == uploads.c.community_id)
+            .where(uploads.c.id == upload_id)
+        ).first()
+    if row is None or row.state != INGESTING:
+        return None
+    received_at = datetime.now(timezone.utc)
+    path = store.file_path(upload_id)
+    found: Verification | None = None
+    study_uid = None
+    study_id = None
+    try:
+        with open_bundle(path) as bundle:
+            study_uid = bundle.manifest.study_instance_uid
+            found = verify_bundle(bundle, blobs)
+            receipt = build_receipt(upload_id, row.code, received_at, study_uid, found)
+            with engine.begin() as conn:
+                if receipt["state"] != REJECTED:
+                    indexer = StudyIndexer(conn, settings, row.community_id, row.user_id)
+                    study_id = indexer.index(bundle.manifest, found, received_at)
+                    receipt = build_receipt(upload_id, row.code, received_at, study_uid, found)
+                _finish(conn, upload_id, receipt, study_id)
+    except BundleError as exc:
+        receipt = build_receipt(upload_id, row.code, received_at, study_uid, None,
+                                reason=str(exc))
+        with engine.begin() as conn:
+            _finish(conn, upload_id, receipt, None)
+    except FileNotFoundError:
+        receipt = build_receipt(upload_id, row.code, received_at, study_uid, None,
+                                reason="the uploaded bytes are missing on the portal; "
+                                       "please send the study again")
+        with engine.begin() as conn:
+            _finish(conn, upload_id, receipt, None)
+    except Exception:
+        log.exception("ingest of upload %s failed", upload_id)
+        _drop_unreferenced(engine, blobs, found.created_blobs if found else [])
+        receipt = build_receipt(upload_id, row.code, received_at, study_uid, None,
+                                reason="the portal could not verify the bundle (internal "
+                                       "error); please send the study again")
+        with engine.begin() as conn:
+            _finish(conn, upload_id, receipt, None)
+    if receipt["state"] == REJECTED and found is not None:
+        _drop_unreferenced(engine, blobs, found.created_blobs)
+    path.unlink(missing_ok=True)
+    log.info("upload %s verified: %s, %d accepted, %d rejected", upload_id, receipt["state"],
+             receipt["totals"]["accepted"], receipt["totals"]["rejected"])
+    return receipt
+
+
+def _finish(conn, upload_id: str, receipt: dict, study_id: int | None) -> None:
+    conn.execute(update(uploads).where(uploads.c.id == upload_id).values(
+        state=REJECTED if receipt["state"] == REJECTED else DONE,
+        receipt=receipt, study_id=study_id))
+
+
+def _drop_unreferenced(engine, blobs: BlobStore, shas: list[str]) -> None:
+    """Delete blob files this ingest created that no row refers to."""
+    if not shas:
+        return
+    with engine.connect() as conn:
+        referenced = set(conn.execute(
+            select(blobs_table.c.sha256).where(blobs_table.c.sha256.in_(shas))
+        ).scalars())
+    for sha in shas:
+        if sha not in referenced:
+            blobs.delete(sha)

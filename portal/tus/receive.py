@@ -1,0 +1,87 @@
+"""Streaming a request body into a :class:`ChunkWriter` without blocking the event loop.
+
+Body pieces from the server (typically up to 64 KiB) are gathered into a
+large buffer; each full buffer is written by a worker thread while the next
+one is being received, so network and disk overlap and the event loop only
+ever copies bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from starlette.requests import ClientDisconnect, Request
+
+from portal.tus.headers import TusError
+from portal.tus.writer import ChunkWriter, Superseded
+
+# Big enough that thread hand-offs and syscalls are rare, small enough that
+# twenty concurrent uploads hold well under a gigabyte.
+FLUSH_BYTES = 4 * 1024 * 1024
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def io_executor() -> ThreadPoolExecutor:
+    """The thread pool for upload file I/O (shared by all requests, created on first use)."""
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="tus-io")
+    return _executor
+
+
+async def run_io(func, *args):
+    """Run blocking FUNC(*ARGS) in the upload I/O pool."""
+    return await asyncio.get_running_loop().run_in_executor(io_executor(), func, *args)
+
+
+@dataclass
+class BodyResult:
+    """How reading a request body ended."""
+
+    received: int
+    disconnected: bool
+
+
+async def stream_body(request: Request, writer: ChunkWriter, limit: int) -> BodyResult:
+    """Write REQUEST's body through WRITER; at most LIMIT bytes, else 413.
+
+    Raises :class:`Superseded` if a newer request took over. On a client
+    disconnect the bytes received so far are written (the caller decides
+    whether to keep them) and ``disconnected`` is True.
+    """
+    buffer = bytearray()
+    pending: asyncio.Future | None = None
+    received = 0
+    disconnected = False
+    try:
+        try:
+            async for piece in request.stream():
+                if not piece:
+                    continue
+                if writer.superseded:
+                    raise Superseded("a newer request took over this upload")
+                received += len(piece)
+                if received > limit:
+                    raise TusError(413, f"the request carries more than the {limit} bytes "
+                                        "the upload still expects")
+                buffer += piece
+                if len(buffer) >= FLUSH_BYTES:
+                    if pending is not None:
+                        await pending
+                    data, buffer = buffer, bytearray()
+                    pending = asyncio.ensure_future(run_io(writer.write, data))
+        except ClientDisconnect:
+            disconnected = True
+        if pending is not None:
+            await pending
+            pending = None
+        if buffer:
+            await run_io(writer.write, buffer)
+    finally:
+        if pending is not None:
+            # Never leave a write running behind the caller's discard/commit.
+            await asyncio.gather(pending, return_exceptions=True)
+    return BodyResult(received=received, disconnected=disconnected)

@@ -1,0 +1,276 @@
+"""tus 1.0.0 endpoints at ``/uploads/`` and the receipt at ``/api/uploads/{id}/receipt``.
+
+Extensions: creation, creation-with-upload, termination, expiration and
+checksum (sha1, sha256). See ``docs/protocol.md`` for the contract. Every
+blocking step (database, file I/O) runs in a worker thread so one slow
+upload never stalls the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+
+from portal.auth import Principal, require_user
+from portal.errors import error_response
+from portal.tus import headers as th
+from portal.tus.headers import TusError
+from portal.tus.receive import run_io, stream_body
+from portal.tus.service import TusService, service_for, start_ingest_worker, stop_ingest_worker
+from portal.tus.store import INGESTING, TOMBSTONES, UPLOADING, UploadRecord
+from portal.tus.writer import ChunkWriter, Superseded
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    # Included routers' lifespans run with the application's: the ingest
+    # worker starts with the portal and resumes bundles left "ingesting".
+    start_ingest_worker(app)
+    try:
+        yield
+    finally:
+        await asyncio.get_running_loop().run_in_executor(None, stop_ingest_worker, app)
+
+
+router = APIRouter(lifespan=_lifespan)
+
+# Machine codes of the portal's error shape (portal.errors) for tus answers.
+_ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                409: "offset_mismatch", 410: "gone", 412: "unsupported_tus_version",
+                413: "too_large", 415: "unsupported_media_type", 460: "checksum_mismatch"}
+
+
+# -- helpers -------------------------------------------------------------------
+def _response(request: Request, status: int, headers: dict[str, str] | None = None,
+              detail: str | None = None) -> Response:
+    all_headers = {"Tus-Resumable": th.TUS_VERSION, **th.cors_headers(request.headers.get("origin"))}
+    all_headers.update(headers or {})
+    if detail is not None and request.method != "HEAD":
+        return error_response(status, _ERROR_CODES.get(status, "upload_error"), detail,
+                              all_headers)
+    return Response(status_code=status, headers=all_headers)
+
+
+def _error(request: Request, exc: TusError) -> Response:
+    return _response(request, exc.status, exc.headers, exc.message)
+
+
+async def _user(request: Request) -> Principal:
+    th.check_tus_resumable(request.headers.get("tus-resumable"))
+    try:
+        return await run_io(require_user, request)
+    except HTTPException as exc:
+        raise TusError(exc.status_code, str(exc.detail), dict(exc.headers or {})) from None
+
+
+def _expires(record: UploadRecord) -> dict[str, str]:
+    if record.state != UPLOADING:
+        return {}
+    return {"Upload-Expires": th.http_date(record.expires_at)}
+
+
+def _upload_path(request: Request, upload_id: str) -> str:
+    # A path without host: clients resolve it against the URL they used,
+    # which stays right behind reverse proxies.
+    return f"{request.scope.get('root_path', '')}/uploads/{upload_id}"
+
+
+async def _write_body(request: Request, service: TusService, record: UploadRecord,
+                      offset: int, checksum: tuple[str, bytes] | None,
+                      content_length: int | None) -> int:
+    """Receive the body at OFFSET into RECORD's file; returns the committed offset.
+
+    Raises TusError for 409/413/460. Implements the durability and
+    stale-request rules described in :mod:`portal.tus.writer`.
+    """
+    slot = service.slots.acquire(record.id)
+    writer = ChunkWriter(service.store, slot, record.id, checksum[0] if checksum else None)
+    try:
+        committed, state = await run_io(writer.claim)
+        if offset != committed:
+            raise TusError(409, f"Upload-Offset {offset} does not match the upload's "
+                                f"offset {committed}", {"Upload-Offset": str(committed)})
+        remaining = record.length - committed
+        if state != UPLOADING:
+            if content_length:
+                raise TusError(413, "the upload is already complete")
+            return committed
+        if content_length is not None and content_length > remaining:
+            raise TusError(413, f"{content_length} bytes would exceed Upload-Length "
+                                f"({remaining} bytes remain)")
+        try:
+            body = await stream_body(request, writer, remaining)
+        except TusError:
+            await run_io(writer.discard)
+            raise
+        if checksum is not None:
+            if body.disconnected or not writer.checksum_matches(checksum[1]):
+                # A chunk with a checksum is all or nothing.
+                await run_io(writer.discard)
+                raise TusError(460, "checksum mismatch: the chunk was discarded",
+                               {"Upload-Offset": str(committed)})
+        new_offset = await run_io(writer.commit)
+        if new_offset == record.length and new_offset > committed:
+            service.ingest.enqueue(record.id)
+        return new_offset
+    except Superseded:
+        current = await run_io(service.store.get, record.id)
+        raise TusError(409, "a newer request for this upload took over",
+                       {"Upload-Offset": str(current.offset if current else 0)}) from None
+    finally:
+        writer.close()
+        service.slots.release(record.id)
+
+
+def _check_patch_content_type(request: Request) -> None:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != th.OFFSET_CONTENT_TYPE:
+        raise TusError(415, f"Content-Type must be {th.OFFSET_CONTENT_TYPE}")
+
+
+# -- endpoints -----------------------------------------------------------------
+@router.options("/uploads", include_in_schema=False)
+@router.options("/uploads/", tags=["uploads"])
+@router.options("/uploads/{upload_id}", include_in_schema=False)
+async def tus_options(request: Request) -> Response:
+    """Announce the server's tus capabilities (also answers CORS preflights)."""
+    settings = request.app.state.settings
+    return _response(request, 204, {
+        "Tus-Version": th.TUS_VERSION,
+        "Tus-Extension": ",".join(th.TUS_EXTENSIONS),
+        "Tus-Max-Size": str(settings.max_upload_bytes),
+        "Tus-Checksum-Algorithm": ",".join(th.CHECKSUM_ALGORITHMS),
+        "Access-Control-Allow-Methods": th.CORS_ALLOW_METHODS,
+        "Access-Control-Allow-Headers": th.CORS_ALLOW_HEADERS,
+        "Access-Control-Max-Age": "86400",
+    })
+
+
+@router.post("/uploads", include_in_schema=False)
+@router.post("/uploads/", tags=["uploads"], status_code=201)
+async def tus_create(request: Request) -> Response:
+    """Create an upload (metadata ``community`` required); optionally with its first bytes."""
+    try:
+        principal = await _user(request)
+        settings = request.app.state.settings
+        if "upload-defer-length" in request.headers:
+            raise TusError(400, "Upload-Defer-Length is not supported: send Upload-Length")
+        length = th.parse_non_negative("Upload-Length", request.headers.get("upload-length"))
+        if length > settings.max_upload_bytes:
+            raise TusError(413, f"Upload-Length {length} exceeds Tus-Max-Size "
+                                f"{settings.max_upload_bytes}")
+        metadata = th.parse_metadata(request.headers.get("upload-metadata"))
+        community = metadata.get("community")
+        if not community or len(community) != 4 or not community.isalnum():
+            raise TusError(400, "Upload-Metadata needs 'community': the recipient's "
+                                "4-character community code")
+        checksum = th.parse_checksum(request.headers.get("upload-checksum"))
+        content_length = th.parse_non_negative("Content-Length",
+                                               request.headers.get("content-length"),
+                                               required=False)
+        has_body = content_length != 0 and (
+            content_length is not None or "transfer-encoding" in request.headers)
+        if has_body:
+            _check_patch_content_type(request)
+        service = service_for(request.app)
+        record = await run_io(lambda: service.store.create(
+            user_id=principal.user_id, community_code=community, length=length,
+            metadata=metadata))
+        reply = {"Location": _upload_path(request, record.id), **_expires(record)}
+        if has_body:
+            try:
+                offset = await _write_body(request, service, record, 0, checksum,
+                                           content_length)
+            except TusError as exc:
+                if exc.status != 460:
+                    raise
+                offset = 0
+            reply["Upload-Offset"] = str(offset)
+        elif length == 0:
+            await run_io(_finish_empty, service, record)
+        return _response(request, 201, reply)
+    except TusError as exc:
+        return _error(request, exc)
+
+
+def _finish_empty(service: TusService, record: UploadRecord) -> None:
+    # A zero-length upload is complete at creation; verify it like any other.
+    with service.store.engine.begin() as conn:
+        service.store.advance(conn, record.id, 0, 0, 0)
+    service.ingest.enqueue(record.id)
+
+
+@router.head("/uploads/{upload_id}", include_in_schema=False)
+async def tus_head(upload_id: str, request: Request) -> Response:
+    """Tell the client how many bytes of its upload are stored."""
+    try:
+        principal = await _user(request)
+        service = service_for(request.app)
+        record = await run_io(service.store.get_for_owner, upload_id, principal.user_id)
+        reply = {"Upload-Offset": str(record.offset), "Upload-Length": str(record.length),
+                 "Cache-Control": "no-store", **_expires(record)}
+        if record.metadata:
+            reply["Upload-Metadata"] = th.encode_metadata(record.metadata)
+        return _response(request, 200, reply)
+    except TusError as exc:
+        return _error(request, exc)
+
+
+@router.patch("/uploads/{upload_id}", tags=["uploads"], status_code=204)
+async def tus_patch(upload_id: str, request: Request) -> Response:
+    """Append the request body at ``Upload-Offset``."""
+    try:
+        principal = await _user(request)
+        _check_patch_content_type(request)
+        offset = th.parse_non_negative("Upload-Offset", request.headers.get("upload-offset"))
+        checksum = th.parse_checksum(request.headers.get("upload-checksum"))
+        content_length = th.parse_non_negative("Content-Length",
+                                               request.headers.get("content-length"),
+                                               required=False)
+        service = service_for(request.app)
+        record = await run_io(service.store.get_for_owner, upload_id, principal.user_id)
+        new_offset = await _write_body(request, service, record, offset, checksum,
+                                       content_length)
+        reply = {"Upload-Offset": str(new_offset)}
+        if new_offset < record.length:
+            reply.update(_expires(record))
+        return _response(request, 204, reply)
+    except TusError as exc:
+        return _error(request, exc)
+
+
+@router.delete("/uploads/{upload_id}", tags=["uploads"], status_code=204)
+async def tus_delete(upload_id: str, request: Request) -> Response:
+    """Terminate an upload: its bytes are deleted, later requests get 410."""
+    try:
+        principal = await _user(request)
+        service = service_for(request.app)
+        record = await run_io(service.store.get_for_owner, upload_id, principal.user_id)
+        if record.state == INGESTING:
+            raise TusError(409, "the upload is being verified; try again when its receipt "
+                                "is ready")
+        await run_io(service.terminate, upload_id)
+        return _response(request, 204)
+    except TusError as exc:
+        return _error(request, exc)
+
+
+@router.get("/api/uploads/{upload_id}/receipt", tags=["uploads"])
+async def upload_receipt(upload_id: str, request: Request) -> Response:
+    """The verification receipt: 202 while uploading or verifying, 200 when done."""
+    principal = await run_io(require_user, request)
+    service = service_for(request.app)
+    record = await run_io(service.store.get, upload_id)
+    if record is None or record.user_id != principal.user_id:
+        return error_response(404, "not_found", "no such upload")
+    receipt = await run_io(service.receipt_of, upload_id)
+    if receipt is not None:
+        return JSONResponse(receipt, status_code=200)
+    if record.state in TOMBSTONES or record.is_expired:
+        state = "expired" if record.is_expired else record.state
+        return error_response(410, "gone", f"upload was {state}", state=state)
+    return JSONResponse({"state": record.state, "offset": record.offset,
+                         "length": record.length}, status_code=202)

@@ -1,0 +1,118 @@
+"""The background thread that verifies completed uploads (one at a time).
+
+Requests only enqueue an upload id; the final PATCH is answered before any
+verification starts. At start the worker picks up every upload still in
+state ``ingesting`` (the portal stopped while verifying), and between jobs it
+tombstones uploads that passed their expiry.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from portal.blobstore import BlobStore
+from portal.config import Settings
+from portal.schema import uploads
+from portal.tus.store import INGESTING, UploadStore
+
+log = logging.getLogger(__name__)
+
+# Temporary blob files older than this are leftovers of an interrupted write.
+_STALE_TEMP_SECONDS = 3600
+
+
+class IngestWorker:
+    """A daemon thread working through a queue of completed upload ids."""
+
+    def __init__(self, engine: Engine, settings: Settings, blobs: BlobStore,
+                 store: UploadStore) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.blobs = blobs
+        self.store = store
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
+        self.sweep_interval = min(600.0, float(settings.purge_interval_seconds))
+
+    @property
+    def running(self) -> bool:
+        """True while the thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start the thread (idempotent) and queue the uploads left ``ingesting``."""
+        with self._lock:
+            if self.running:
+                return
+            self._thread = threading.Thread(target=self._run, name="ingest-worker",
+                                            daemon=True)
+            self._thread.start()
+        for upload_id in self.pending_ids():
+            self.enqueue(upload_id)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the thread to stop after its current bundle and wait up to TIMEOUT seconds."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._queue.put(None)
+        thread.join(timeout)
+        self._thread = None
+
+    def enqueue(self, upload_id: str) -> None:
+        """Verify UPLOAD_ID soon (harmless if it is not ``ingesting`` any more)."""
+        self._idle.clear()
+        self._queue.put(upload_id)
+
+    def pending_ids(self) -> list[str]:
+        """Ids of uploads waiting for verification, oldest first."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(
+                select(uploads.c.id).where(uploads.c.state == INGESTING)
+                .order_by(uploads.c.completed_at)
+            ).scalars())
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until the queue is empty and no bundle is being verified (for tests/CLI)."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        from portal.ingest import ingest_upload  # late: portal.ingest imports this package
+
+        self.blobs.clean_temporary(_STALE_TEMP_SECONDS)
+        next_sweep = time.monotonic()
+        while True:
+            if time.monotonic() >= next_sweep:
+                self._sweep()
+                next_sweep = time.monotonic() + self.sweep_interval
+            try:
+                upload_id = self._queue.get(timeout=max(1.0, next_sweep - time.monotonic()))
+            except queue.Empty:
+                continue
+            if upload_id is None:
+                break
+            try:
+                ingest_upload(self.store, self.blobs, self.settings, upload_id)
+            except Exception:
+                log.exception("verifying upload %s failed; it stays queued for the next start",
+                              upload_id)
+            finally:
+                if self._queue.empty():
+                    self._idle.set()
+
+    def _sweep(self) -> None:
+        try:
+            expired = self.store.expire_stale()
+            if expired:
+                log.info("%d unfinished uploads expired", expired)
+        except Exception:
+            log.exception("expiring uploads failed")

@@ -1,0 +1,165 @@
+"""Writing one PATCH's bytes into an upload's file, safely against stale requests.
+
+Each upload has a :class:`UploadSlot` with a short-held I/O lock and a
+generation counter. A new request *claims* the slot: it bumps the generation
+(so an older request still streaming for the same upload is superseded),
+reads the committed offset from the database and truncates the file to it
+(dropping bytes an older request wrote but never committed). A superseded
+request notices at its next write or commit and stops without touching the
+file or the offset again. The I/O lock is held only for one buffer write, a
+commit or a claim, never while waiting for the network, so the newer request
+waits at most for one in-flight write and other uploads never wait at all.
+
+Durability: bytes are written, flushed and fsynced *before* the offset moves
+in the database, and the offset update is conditional on the old offset, so
+the offset never goes back and never covers bytes that are not on disk.
+
+All methods here do blocking I/O: call them from a worker thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from portal.tus.store import UploadStore
+
+
+class Superseded(Exception):
+    """A newer request for the same upload took over; this one must stop."""
+
+
+@dataclass
+class UploadSlot:
+    """Per-upload coordination state, alive while any request uses the upload."""
+
+    io_lock: threading.Lock = field(default_factory=threading.Lock)
+    generation: int = 0
+    users: int = 0
+
+
+class SlotRegistry:
+    """Hands out one :class:`UploadSlot` per upload id; the map lock is held for microseconds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[str, UploadSlot] = {}
+
+    def acquire(self, upload_id: str) -> UploadSlot:
+        """The slot for UPLOAD_ID; pair every call with :meth:`release`."""
+        with self._lock:
+            slot = self._slots.get(upload_id)
+            if slot is None:
+                slot = self._slots[upload_id] = UploadSlot()
+            slot.users += 1
+            return slot
+
+    def release(self, upload_id: str) -> None:
+        """Forget the slot once no request uses it any more."""
+        with self._lock:
+            slot = self._slots.get(upload_id)
+            if slot is not None:
+                slot.users -= 1
+                if slot.users <= 0:
+                    del self._slots[upload_id]
+
+    def active(self) -> int:
+        """How many uploads have a request in progress (for tests and diagnostics)."""
+        with self._lock:
+            return len(self._slots)
+
+
+def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+class ChunkWriter:
+    """Writes one request's body at the upload's committed offset."""
+
+    def __init__(self, store: UploadStore, slot: UploadSlot, upload_id: str,
+                 checksum_algorithm: str | None) -> None:
+        self.store = store
+        self.slot = slot
+        self.upload_id = upload_id
+        self.generation = -1
+        self.start = 0
+        self.length = 0
+        self.written = 0
+        self._fd: int | None = None
+        self._hash = hashlib.new(checksum_algorithm) if checksum_algorithm else None
+
+    @property
+    def superseded(self) -> bool:
+        """True once a newer request claimed the upload (read without the lock: a hint)."""
+        return self.slot.generation != self.generation
+
+    def claim(self) -> tuple[int, str]:
+        """Become the upload's writer; returns ``(committed offset, state)``.
+
+        Truncates the file to the committed offset only while the upload is
+        still receiving bytes (a finished upload's file belongs to ingest).
+        """
+        with self.slot.io_lock:
+            self.slot.generation += 1
+            self.generation = self.slot.generation
+            record = self.store.get(self.upload_id)
+            if record is None:
+                raise Superseded("upload vanished")
+            self.start = record.offset
+            self.length = record.length
+            if record.state == "uploading":
+                flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
+                self._fd = os.open(self.store.file_path(self.upload_id), flags, 0o600)
+                os.ftruncate(self._fd, self.start)
+                os.lseek(self._fd, self.start, os.SEEK_SET)
+            return record.offset, record.state
+
+    def write(self, data: bytes | bytearray) -> None:
+        """Append DATA after what this request wrote so far."""
+        with self.slot.io_lock:
+            if self.superseded or self._fd is None:
+                raise Superseded("a newer request took over this upload")
+            _write_all(self._fd, data)
+            if self._hash is not None:
+                self._hash.update(data)
+            self.written += len(data)
+
+    def checksum_matches(self, digest: bytes) -> bool:
+        """Whether the bytes written by this request have DIGEST."""
+        return self._hash is not None and self._hash.digest() == digest
+
+    def commit(self) -> int:
+        """Make the written bytes durable, then advance the offset; returns the new offset."""
+        with self.slot.io_lock:
+            if self.superseded or self._fd is None:
+                raise Superseded("a newer request took over this upload")
+            if self.written == 0:
+                return self.start
+            os.fsync(self._fd)
+            new_offset = self.start + self.written
+            engine: Engine = self.store.engine
+            with engine.begin() as conn:
+                if not self.store.advance(conn, self.upload_id, self.start, new_offset,
+                                          self.length):
+                    raise Superseded("the upload's offset moved under this request")
+            return new_offset
+
+    def discard(self) -> None:
+        """Drop everything this request wrote (the committed offset stays)."""
+        with self.slot.io_lock:
+            if not self.superseded and self._fd is not None:
+                os.ftruncate(self._fd, self.start)
+            self.written = 0
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
