@@ -87,12 +87,19 @@ def job_items_for(study: StudySource, attachments: Iterable[Path] = ()) -> list[
 
 
 def from_catalog_instance(instance) -> InstanceSource:
-    """Adapt an instance of the scanner's catalog (``downloadmanager.core.scan``)."""
-    zip_member = getattr(instance, "zip_member", None)
-    path = getattr(instance, "source_path", None) or getattr(instance, "path", None)
-    if zip_member is not None and getattr(instance, "zip_path", None):
-        path = instance.zip_path
+    """Adapt an instance of the scanner's catalog (``downloadmanager.core.scan.Instance``).
+
+    For an instance inside a ZIP archive, ``path`` is the archive and
+    ``zip_member`` the member name.
+    """
     return InstanceSource(
-        path=str(path), size=int(instance.size), sop_instance_uid=instance.sop_instance_uid,
-        sop_class_uid=instance.sop_class_uid, series_instance_uid=instance.series_instance_uid,
-        transfer_syntax_uid=instance.transfer_syntax_uid, zip_member=zip_member)
+        path=str(instance.path), size=int(instance.size),
+        sop_instance_uid=instance.sop_instance_uid, sop_class_uid=instance.sop_class_uid,
+        series_instance_uid=instance.series_instance_uid,
+        transfer_syntax_uid=instance.transfer_syntax_uid, zip_member=instance.zip_member)
+
+
+def from_catalog_study(study) -> StudySource:
+    """Adapt a study of the scanner's catalog (``downloadmanager.core.scan.Study``)."""
+    return StudySource(study.study_instance_uid,
+                       [from_catalog_instance(i) for i in study.instances()])

@@ -1,0 +1,158 @@
+"""Login secrets in the OS keyring; the non-secret login (server, e-mail) in a JSON file.
+
+Passwords and tokens go to the keyring (Windows Credential Manager, macOS
+Keychain, Secret Service on Linux) under the service ``downloadmanager`` and
+a user name made of server and e-mail. If the system has no keyring, the
+secrets are kept in memory for this run only — never in a plain file — and
+``CredentialStore.warning`` says so in words a user understands.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import keyring
+from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
+
+from downloadmanager.core import paths
+
+log = logging.getLogger(__name__)
+
+SERVICE = "downloadmanager"
+ACCOUNT_FILE = "account.json"
+
+NO_KEYRING_MESSAGE = (
+    "This system has no password store (keyring), so your password is kept in memory "
+    "for this run only and is not saved; you will be asked again next time. Install or "
+    "unlock a keyring (Windows Credential Manager, macOS Keychain, GNOME Keyring or "
+    "KWallet) to stay logged in.")
+
+
+def normalise_server(url: str) -> str:
+    """The canonical form of a portal address: scheme and host, no trailing slash."""
+    url = url.strip()
+    if "://" not in url:
+        url = "https://" + url
+    return url.rstrip("/")
+
+
+@dataclass
+class Account:
+    """The login the program uses by default."""
+
+    server: str
+    email: str
+
+
+def account_path() -> Path:
+    """Where the default login (server and e-mail, no secrets) is stored."""
+    return paths.config_dir() / ACCOUNT_FILE
+
+
+def load_account() -> Account | None:
+    """The stored default login, or None."""
+    try:
+        raw = json.loads(account_path().read_text(encoding="utf-8"))
+        return Account(normalise_server(raw["server"]), str(raw["email"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def save_account(account: Account) -> None:
+    """Store the default login (atomically) and the portal address in the user settings."""
+    path = account_path()
+    data = json.dumps({"server": account.server, "email": account.email}, indent=2)
+    fd, tmp = tempfile.mkstemp(prefix=".account-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(data + "\n")
+    os.replace(tmp, path)
+    try:
+        from downloadmanager.core import settings as user_settings
+
+        current = user_settings.load_settings()
+        if current.portal_url != account.server:
+            current.portal_url = account.server
+            user_settings.save_settings(current)
+    except (ImportError, OSError) as exc:  # the login itself is stored; settings are a nicety
+        log.warning("could not record the portal address in the settings: %s", exc)
+
+
+class CredentialStore:
+    """Passwords and tokens per (server, e-mail), in the keyring or, without one, in memory."""
+
+    def __init__(self) -> None:
+        self._memory: dict[str, str] = {}
+        self.keyring_available = True
+        self.warning: str | None = None
+
+    @staticmethod
+    def _name(server: str, email: str, kind: str) -> str:
+        return f"{normalise_server(server)}|{email.strip().lower()}|{kind}"
+
+    def _set(self, name: str, secret: str) -> None:
+        if self.keyring_available:
+            try:
+                keyring.set_password(SERVICE, name, secret)
+                return
+            except (NoKeyringError, KeyringError) as exc:
+                self._no_keyring(exc)
+        self._memory[name] = secret
+
+    def _get(self, name: str) -> str | None:
+        if name in self._memory:
+            return self._memory[name]
+        if self.keyring_available:
+            try:
+                return keyring.get_password(SERVICE, name)
+            except (NoKeyringError, KeyringError) as exc:
+                self._no_keyring(exc)
+        return None
+
+    def _delete(self, name: str) -> None:
+        self._memory.pop(name, None)
+        if self.keyring_available:
+            try:
+                keyring.delete_password(SERVICE, name)
+            except PasswordDeleteError:
+                pass
+            except (NoKeyringError, KeyringError) as exc:
+                self._no_keyring(exc)
+
+    def _no_keyring(self, exc: Exception) -> None:
+        log.warning("no usable keyring: %s", type(exc).__name__)
+        self.keyring_available = False
+        self.warning = NO_KEYRING_MESSAGE
+
+    def set_password(self, server: str, email: str, password: str) -> None:
+        """Remember the password (in the keyring if there is one)."""
+        self._set(self._name(server, email, "password"), password)
+
+    def get_password(self, server: str, email: str) -> str | None:
+        """The remembered password, or None."""
+        return self._get(self._name(server, email, "password"))
+
+    def set_token(self, server: str, email: str, token: str, expires: str | None) -> None:
+        """Remember the current bearer token and its expiry."""
+        self._set(self._name(server, email, "token"),
+                  json.dumps({"token": token, "expires": expires}))
+
+    def get_token(self, server: str, email: str) -> tuple[str, str | None] | None:
+        """The remembered ``(token, expires)``, or None."""
+        raw = self._get(self._name(server, email, "token"))
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+            return str(data["token"]), data.get("expires")
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def forget(self, server: str, email: str) -> None:
+        """Delete password and token of this login."""
+        for kind in ("password", "token"):
+            self._delete(self._name(server, email, kind))

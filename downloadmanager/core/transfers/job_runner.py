@@ -1,0 +1,235 @@
+"""Run one job through its phases: prepare (stage or hash), upload (tus), verify (receipt).
+
+Every phase starts by reading the job from the database, so a job resumes in
+whatever phase a crash, a pause or a closed time window left it. Between
+chunks the job's state is read again: another process may have paused or
+cancelled it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from downloadmanager.core.portal_client import PortalClient
+from downloadmanager.core.transfers import staging
+from downloadmanager.core.transfers.bundle import VirtualBundle
+from downloadmanager.core.transfers.errors import (
+    JobControlInterrupt,
+    SourceChangedError,
+    TransferError,
+)
+from downloadmanager.core.transfers.model import Job, JobState
+from downloadmanager.core.transfers.store import QueueStore
+from downloadmanager.core.transfers.throttle import BandwidthLimiter
+from downloadmanager.core.transfers.tus_client import DEFAULT_CHUNK, TusClient
+from downloadmanager.core.transfers.verify import check_receipt
+
+log = logging.getLogger(__name__)
+
+ACTIVE = (JobState.QUEUED, JobState.STAGING, JobState.UPLOADING, JobState.VERIFYING)
+
+
+class WindowClosed(JobControlInterrupt):
+    """The daily time window closed: the job waits (state back to queued)."""
+
+    def __init__(self) -> None:
+        super().__init__("waiting for the time window")
+
+
+@dataclass
+class JobContext:
+    """What a job needs from its surroundings (injected, so tests control it)."""
+
+    store: QueueStore
+    portal: PortalClient
+    owner: str
+    staging_root: Path
+    chunk_size: int = DEFAULT_CHUNK
+    limiter: BandwidthLimiter | None = None
+    free_space: staging.FreeSpace = staging.disk_free
+    window_open: Callable[[], bool] = lambda: True
+    sleep: Callable[[float], None] = time.sleep
+    verify_timeout: float = 30 * 60.0
+    tus_max_attempts: int = 12
+    tus_options: dict = field(default_factory=dict)
+
+
+class _JobUrlStore:
+    """Upload URL of one job, kept durably in the queue database."""
+
+    def __init__(self, store: QueueStore, job: Job) -> None:
+        self.store, self.job = store, job
+
+    def get(self) -> str | None:
+        return self.job.upload_url or self.store.lookup_upload_url(
+            self.job.server, self.job.account, self.job.fingerprint)
+
+    def save(self, url: str) -> None:
+        self.store.remember_upload_url(self.job, url)
+
+    def forget(self) -> None:
+        self.store.forget_upload_url(self.job)
+
+
+def upload_id_of(url: str) -> str:
+    """The upload id (last path segment) of a tus upload URL."""
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+class JobRunner:
+    """Runs job JOB_ID to the end of what it can do now."""
+
+    def __init__(self, job_id: int, ctx: JobContext) -> None:
+        self.job_id = job_id
+        self.ctx = ctx
+
+    def _control(self) -> None:
+        """Stop if another process paused/cancelled the job or the window closed."""
+        state = self.ctx.store.state_of(self.job_id)
+        if state in (JobState.PAUSED, JobState.CANCELLED):
+            raise JobControlInterrupt(state.value)
+        if not self.ctx.window_open():
+            raise WindowClosed()
+        self.ctx.store.renew(self.job_id, self.ctx.owner)
+
+    def run(self) -> JobState:
+        """Work on the job; returns the state it ends in."""
+        store = self.ctx.store
+        try:
+            job = store.get_job(self.job_id)
+            if job.manifest is None and job.state in ACTIVE:
+                job = self._prepare(job)
+            if job.state in (JobState.QUEUED, JobState.STAGING, JobState.UPLOADING):
+                job = self._upload(job)
+            if job.state is JobState.VERIFYING:
+                self._verify(job)
+        except WindowClosed:
+            store.set_state(self.job_id, JobState.QUEUED, only_from=ACTIVE,
+                            error="Waiting for the upload time window.")
+        except JobControlInterrupt as stop:
+            if stop.state == JobState.CANCELLED.value:
+                self.cleanup_cancelled(store.get_job(self.job_id))
+        except SourceChangedError as exc:
+            job = store.get_job(self.job_id)
+            self._terminate(job)
+            store.clear_prepared(self.job_id)
+            self._fail(f"{exc} Run 'downloadmanager transfers retry {self.job_id}' to upload "
+                       f"the files as they are now.")
+        except TransferError as exc:
+            self._fail(str(exc))
+        except Exception as exc:  # the runner must survive; the user sees what happened
+            log.exception("job %s failed unexpectedly", self.job_id)
+            self._fail(f"Unexpected error ({exc.__class__.__name__}: {exc}). "
+                       f"Retry with 'downloadmanager transfers retry {self.job_id}'.")
+        return store.state_of(self.job_id)
+
+    def _fail(self, message: str) -> None:
+        self.ctx.store.set_state(self.job_id, JobState.FAILED, only_from=ACTIVE, error=message)
+
+    # -- phases -------------------------------------------------------------------
+
+    def _prepare(self, job: Job) -> Job:
+        store = self.ctx.store
+        if not store.set_state(job.id, JobState.STAGING, only_from=(JobState.QUEUED,
+                                                                    JobState.STAGING)):
+            return store.get_job(job.id)
+        store.set_progress(job.id, 0)
+        progress = lambda done, total: store.set_progress(job.id, done)  # noqa: E731
+        if job.use_staging:
+            items = staging.stage_items(job, self.ctx.staging_root,
+                                        free_space=self.ctx.free_space, progress=progress,
+                                        should_stop=self._control)
+        else:
+            items = staging.hash_in_place(job, progress=progress, should_stop=self._control)
+        manifest, fingerprint, length = staging.freeze_manifest(job, items)
+        store.set_prepared(job.id, items, manifest, fingerprint, length)
+        return store.get_job(job.id)
+
+    def _tus(self) -> TusClient:
+        return TusClient(self.ctx.portal.tus_endpoint, session=requests.Session(),
+                         auth=self.ctx.portal, chunk_size=self.ctx.chunk_size,
+                         limiter=self.ctx.limiter, max_attempts=self.ctx.tus_max_attempts,
+                         sleep=self.ctx.sleep, **self.ctx.tus_options)
+
+    def _upload(self, job: Job) -> Job:
+        store = self.ctx.store
+        if not store.set_state(job.id, JobState.UPLOADING, only_from=(
+                JobState.QUEUED, JobState.STAGING, JobState.UPLOADING)):
+            return store.get_job(job.id)
+        staging.check_unchanged(job.items)
+        bundle = VirtualBundle.for_items(job.manifest, job.items)
+        tus = self._tus()
+        try:
+            tus.upload(bundle, _JobUrlStore(store, job),
+                       {"community": job.community, "filename": f"study-{job.id}.tar",
+                        "fingerprint": job.fingerprint or ""},
+                       on_progress=lambda offset: store.set_progress(job.id, offset),
+                       between_chunks=self._control)
+        finally:
+            bundle.close()
+            tus.session.close()
+        store.set_state(job.id, JobState.VERIFYING, only_from=(JobState.UPLOADING,))
+        return store.get_job(job.id)
+
+    def _verify(self, job: Job) -> None:
+        store = self.ctx.store
+        upload_id = upload_id_of(job.upload_url or "")
+        delay, waited = 0.2, 0.0
+        while True:
+            self._control_verifying()
+            status, body = self.ctx.portal.receipt(upload_id)
+            if status == 200:
+                break
+            if status == 404:
+                # The portal lost the upload (e.g. expired before it completed): send again.
+                store.forget_upload_url(job)
+                store.set_state(job.id, JobState.QUEUED, only_from=(JobState.VERIFYING,),
+                                error="The portal no longer knows the upload; sending it again.")
+                return
+            if waited >= self.ctx.verify_timeout:
+                store.set_error(job.id, "The portal is still verifying the upload; the receipt "
+                                        "will be fetched on the next run.")
+                return
+            self.ctx.sleep(delay)
+            waited += delay
+            delay = min(delay * 1.5, 5.0)
+        store.set_receipt(job.id, body)
+        verdict = check_receipt(body, job.manifest)
+        if verdict.ok:
+            if store.set_state(job.id, JobState.DONE, only_from=(JobState.VERIFYING,)):
+                staging.remove_staging(self.ctx.staging_root, job.id)
+        else:
+            self._fail(verdict.message)
+
+    def _control_verifying(self) -> None:
+        state = self.ctx.store.state_of(self.job_id)
+        if state in (JobState.PAUSED, JobState.CANCELLED):
+            raise JobControlInterrupt(state.value)
+        self.ctx.store.renew(self.job_id, self.ctx.owner)
+
+    # -- cancellation -----------------------------------------------------------
+
+    def _terminate(self, job: Job) -> None:
+        if not job.upload_url:
+            return
+        tus = self._tus()
+        try:
+            if tus.terminate(job.upload_url):
+                self.ctx.store.forget_upload_url(job)
+        finally:
+            tus.session.close()
+
+    def cleanup_cancelled(self, job: Job) -> None:
+        """Terminate the server-side upload (tus DELETE) and remove the staged copy."""
+        try:
+            self._terminate(job)
+        except TransferError as exc:
+            log.warning("could not terminate the upload of job %s: %s", job.id, exc)
+        staging.remove_staging(self.ctx.staging_root, job.id)
