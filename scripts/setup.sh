@@ -32,6 +32,12 @@ if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[portal,test]'
 
+# The window's translations: compile the Qt Linguist sources (.ts) into .qm.
+for ts in resources/translations/*.ts; do
+  [ -e "$ts" ] || continue
+  .venv/bin/pyside6-lrelease -silent "$ts" -qm "${ts%.ts}.qm"
+done
+
 if [ -f tests/node/package.json ]; then
   (cd tests/node && npm ci --silent --no-audit --no-fund)
 fi

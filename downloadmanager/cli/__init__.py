@@ -13,10 +13,11 @@ import sys
 from collections.abc import Sequence
 
 from downloadmanager import __version__
+from downloadmanager.cli import gui as gui_command
 from downloadmanager.cli import scan as scan_command
 
 # Each module contributes one or more subcommands.
-COMMAND_MODULES = [scan_command]
+COMMAND_MODULES = [scan_command, gui_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

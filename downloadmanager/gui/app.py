@@ -1,0 +1,37 @@
+"""Starting the window: QApplication, language, main window, event loop."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from downloadmanager import __version__
+from downloadmanager.core.settings import load_settings
+from downloadmanager.gui.i18n import LanguageSwitcher
+from downloadmanager.gui.main_window import MainWindow
+
+
+def create_application(argv: Sequence[str]) -> QApplication:
+    """The QApplication (reused when one exists already, e.g. in tests)."""
+    app = QApplication.instance() or QApplication(list(argv))
+    app.setApplicationName("Downloadmanager")
+    app.setOrganizationName("Downloadmanager")
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def run_gui(argv: Sequence[str] | None = None, scan_path: Path | None = None) -> int:
+    """Show the main window until it is closed; return the exit code.
+
+    SCAN_PATH, when given, is read right away (like dropping it on the window).
+    """
+    app = create_application(sys.argv if argv is None else argv)
+    # The window applies the language of the settings itself.
+    window = MainWindow(settings=load_settings(), language_switcher=LanguageSwitcher(app))
+    window.show()
+    if scan_path is not None:
+        window.send_page.start_scan(scan_path)
+    return int(app.exec())

@@ -1,0 +1,98 @@
+"""Which language the window speaks, and loading its translations.
+
+The source language of every string is English. German comes from
+``resources/translations/downloadmanager_de.qm``, built from the Qt Linguist
+source ``downloadmanager_de.ts`` by ``scripts/setup.sh`` (``pyside6-lrelease``).
+Switching the language at run time installs or removes the translator; Qt then
+sends every widget a ``LanguageChange`` event and the widgets retranslate.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+
+log = logging.getLogger(__name__)
+
+SUPPORTED = ("de", "en")
+SOURCE_LANGUAGE = "en"
+
+
+def translations_dir() -> Path:
+    """Folder with the ``.ts`` sources and built ``.qm`` files."""
+    bundled = getattr(sys, "_MEIPASS", None)  # a PyInstaller build unpacks resources here
+    base = Path(bundled) if bundled else Path(__file__).resolve().parents[2]
+    return base / "resources" / "translations"
+
+
+def qm_path(language: str) -> Path:
+    """The compiled translation file of LANGUAGE."""
+    return translations_dir() / f"downloadmanager_{language}.qm"
+
+
+def resolve_language(setting: str, system: QLocale | None = None) -> str:
+    """Turn the setting ("system", "de", "en") into the language to show.
+
+    "system" means German when the operating system's language is German and
+    English for every other language.
+    """
+    if setting in SUPPORTED:
+        return setting
+    system = system or QLocale.system()
+    return "de" if system.language() == QLocale.Language.German else "en"
+
+
+def locale_for(language: str, system: QLocale | None = None) -> QLocale:
+    """The locale used to format dates and numbers in LANGUAGE.
+
+    The system locale is kept when it speaks the chosen language (an Austrian
+    or British user keeps their own formats); otherwise the language's main
+    country is used.
+    """
+    system = system or QLocale.system()
+    if language == "de":
+        wanted = QLocale.Language.German
+        fallback = QLocale(QLocale.Language.German, QLocale.Country.Germany)
+    else:
+        wanted = QLocale.Language.English
+        fallback = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+    return system if system.language() == wanted else fallback
+
+
+class LanguageSwitcher:
+    """Installs the translators of one language into the running application."""
+
+    def __init__(self, app: QCoreApplication) -> None:
+        self._app = app
+        self._translators: list[QTranslator] = []
+        self.language = SOURCE_LANGUAGE
+
+    def apply(self, language: str) -> bool:
+        """Show LANGUAGE from now on; False if its translation file is missing."""
+        for translator in self._translators:
+            self._app.removeTranslator(translator)
+        self._translators.clear()
+        ok = True
+        if language != SOURCE_LANGUAGE:
+            ours = QTranslator(self._app)
+            if ours.load(str(qm_path(language))):
+                self._install(ours)
+            else:
+                ok = False
+                log.warning("translation %s missing; run scripts/setup.sh to build it",
+                            qm_path(language).name)
+            # Qt's own strings (buttons of standard dialogs) when Qt ships them.
+            qt_own = QTranslator(self._app)
+            qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+            if qt_own.load(f"qtbase_{language}", qt_dir):
+                self._install(qt_own)
+        self.language = language if ok else SOURCE_LANGUAGE
+        QLocale.setDefault(locale_for(self.language))
+        return ok
+
+    def _install(self, translator: QTranslator) -> None:
+        self._app.installTranslator(translator)
+        self._translators.append(translator)

@@ -1,0 +1,131 @@
+"""CDs, DVDs and USB sticks: listing them and noticing a newly inserted one.
+
+Qt's ``QStorageInfo`` lists mounted volumes on every platform; which of them
+are removable is a heuristic (file system and mount point), because Qt has no
+portable "removable" flag. Listing is cheap (it reads the mount table), so a
+timer polls every few seconds instead of hooking into each OS's device events.
+The listing itself runs through the bridge: asking a hung network drive for
+its size must not freeze the window.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QStorageInfo, QTimer, Signal
+
+from downloadmanager.gui.bridge import Bridge
+
+OPTICAL_FILE_SYSTEMS = {"iso9660", "udf", "cdfs"}
+# Where desktop Linux mounts CDs and USB sticks (udisks); /mnt is left out on
+# purpose: servers and WSL mount fixed and network drives there.
+REMOVABLE_MOUNT_PREFIXES = ("/media/", "/run/media/")
+POLL_INTERVAL_MS = 2500
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A mounted volume worth offering for scanning."""
+
+    root: str
+    name: str
+    file_system: str = ""
+
+    @property
+    def is_optical(self) -> bool:
+        """True for CDs and DVDs (judged by their file system)."""
+        return self.file_system.lower() in OPTICAL_FILE_SYSTEMS
+
+    @property
+    def label(self) -> str:
+        """Name and mount point, as shown to the user."""
+        if self.name and self.name != self.root:
+            return f"{self.name} ({self.root})"
+        return self.root
+
+
+def looks_removable(root: str, file_system: str, platform: str = sys.platform) -> bool:
+    """Guess whether a volume mounted at ROOT is a CD/DVD or removable medium."""
+    if file_system.lower() in OPTICAL_FILE_SYSTEMS:
+        return True
+    if platform.startswith("win"):
+        drive = root.rstrip("\\/").upper()
+        # The system drive is C: on nearly every practice PC; network shares
+        # have no drive root of this form.
+        return len(drive) == 2 and drive[1] == ":" and drive != "C:"
+    if platform == "darwin":
+        return root.startswith("/Volumes/")
+    return root.startswith(REMOVABLE_MOUNT_PREFIXES)
+
+
+def list_removable_volumes() -> list[Volume]:
+    """The mounted, ready volumes that look like CDs, DVDs or USB media."""
+    volumes = []
+    for info in QStorageInfo.mountedVolumes():
+        if not (info.isValid() and info.isReady()):
+            continue
+        root = info.rootPath()
+        fs = bytes(info.fileSystemType()).decode("ascii", "replace")
+        if looks_removable(root, fs):
+            volumes.append(Volume(root=root, name=info.displayName(), file_system=fs))
+    return volumes
+
+
+class VolumeWatcher(QObject):
+    """Polls the volume list and reports volumes that appear or disappear.
+
+    The lister is injectable: tests pass a function returning fake volumes.
+    """
+
+    volume_added = Signal(object)  # Volume
+    volumes_changed = Signal(list)  # list[Volume], after any change
+
+    def __init__(self, bridge: Bridge,
+                 lister: Callable[[], list[Volume]] = list_removable_volumes,
+                 interval_ms: int = POLL_INTERVAL_MS, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._lister = lister
+        self._known: list[Volume] | None = None  # None until the first listing
+        self._listing = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.poll)
+
+    @property
+    def volumes(self) -> list[Volume]:
+        """The volumes seen at the last poll."""
+        return list(self._known or [])
+
+    def start(self) -> None:
+        """List the volumes now and then poll (those present at start are not "new")."""
+        self.poll()
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Stop polling."""
+        self._timer.stop()
+
+    def poll(self) -> None:
+        """List the volumes once in the background; skipped while a listing still runs."""
+        if self._listing:
+            return
+        self._listing = True
+        self._bridge.run(lambda ctx: list(self._lister()), on_result=self._update,
+                         on_error=self._listing_failed, on_cancelled=self._listing_failed)
+
+    def _listing_failed(self, *_: object) -> None:
+        self._listing = False
+
+    def _update(self, current: list[Volume]) -> None:
+        self._listing = False
+        first = self._known is None
+        if current == self._known:
+            return
+        added = [] if first else [v for v in current if v not in self._known]
+        self._known = current
+        self.volumes_changed.emit(list(current))
+        for volume in added:
+            self.volume_added.emit(volume)
