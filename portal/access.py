@@ -114,3 +114,35 @@ def study_summaries(conn: Connection, rows: list) -> list[dict]:
 def iso(value) -> str | None:
     """A stored time as ISO 8601 UTC with a ``Z`` (None stays None)."""
     return _iso(value)
+
+
+def study_instances(conn: Connection, study_ids: list[int], *, series_uid: str | None = None,
+                    sop_uid: str | None = None) -> list:
+    """Instances of the given study rows, in series/instance order, once per SOP UID.
+
+    Rows carry ``sop_instance_uid``, ``sop_class_uid``, ``transfer_syntax_uid``,
+    ``instance_number``, ``sha256``, ``size``, ``series_instance_uid``,
+    ``series_number``, ``modality``.
+    """
+    from portal.schema import instances  # local: keeps the module's import list short
+
+    query = (
+        select(instances.c.sop_instance_uid, instances.c.sop_class_uid,
+               instances.c.transfer_syntax_uid, instances.c.instance_number,
+               instances.c.sha256, instances.c.size, series.c.series_instance_uid,
+               series.c.series_number, series.c.modality)
+        .join(series, series.c.id == instances.c.series_id)
+        .where(series.c.study_id.in_(study_ids))
+        .order_by(series.c.series_number, series.c.series_instance_uid,
+                  instances.c.instance_number, instances.c.sop_instance_uid)
+    )
+    if series_uid is not None:
+        query = query.where(series.c.series_instance_uid == series_uid)
+    if sop_uid is not None:
+        query = query.where(instances.c.sop_instance_uid == sop_uid)
+    seen, out = set(), []
+    for row in conn.execute(query):
+        if row.sop_instance_uid not in seen:
+            seen.add(row.sop_instance_uid)
+            out.append(row)
+    return out

@@ -8,7 +8,10 @@ import logging
 
 from fastapi import FastAPI
 
-from portal import __version__, accounts, codes_api, communities, retention, tus
+from portal import (
+    __version__, accounts, archive, codes_api, communities, dicomweb, inbox, retention,
+    studies_api, tus,
+)
 from portal.config import Settings
 from portal.db import open_database
 from portal.errors import install_error_handlers
@@ -22,6 +25,10 @@ ROUTERS = (
     communities.router,
     codes_api.router,
     tus.router,  # tus uploads + receipts; its lifespan runs the ingest worker
+    inbox.router,
+    studies_api.router,
+    archive.router,
+    dicomweb.router,
 )
 
 

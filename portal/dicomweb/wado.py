@@ -1,0 +1,182 @@
+"""WADO-RS: retrieve studies, series and instances (multipart/related) and metadata.
+
+Instances are sent as stored, byte for byte (no transcoding): a request
+naming only transfer syntaxes we do not have gets 406.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pydicom
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+
+from portal import audit
+from portal.access import study_instances, visible_studies
+from portal.auth import Principal, require_principal
+from portal.blobstore import blob_store_for
+from portal.dicomweb.dicomjson import dicom_json_response
+from portal.errors import ApiError, not_found
+
+router = APIRouter(prefix="/dicomweb", tags=["DICOMweb"])
+_CHUNK = 1024 * 1024
+
+_RESPONSES = {
+    200: {"description": 'multipart/related; type="application/dicom": the Part-10 files.',
+          "content": {'multipart/related; type="application/dicom"': {}}},
+    401: {"description": "No valid token."},
+    404: {"description": "Not found, or not yours to see."},
+    406: {"description": "Only transfer syntaxes or media types we cannot send were accepted."},
+}
+_META_RESPONSES = {
+    200: {"description": "application/dicom+json of every instance (without pixel data).",
+          "content": {"application/dicom+json": {}}},
+    401: _RESPONSES[401], 404: _RESPONSES[404],
+}
+
+
+def _accepted_syntaxes(request: Request) -> set[str] | None:
+    """Transfer syntaxes the Accept header allows; None = any; raises 406 if no DICOM."""
+    accept = request.headers.get("accept", "")
+    if not accept.strip():
+        return None
+    syntaxes: set[str] = set()
+    dicom_ok = False
+    for entry in accept.split(","):
+        media, *params = [p.strip() for p in entry.split(";")]
+        values = {k.strip().lower(): v.strip().strip('"') for k, _, v in
+                  (p.partition("=") for p in params)}
+        media = media.lower()
+        if media in ("*/*", "multipart/*") or (
+                media == "multipart/related"
+                and values.get("type", "application/dicom") in ("application/dicom", "*/*")):
+            dicom_ok = True
+            syntax = values.get("transfer-syntax", "*")
+            if syntax == "*":
+                return None
+            syntaxes.add(syntax)
+    if not dicom_ok:
+        raise ApiError(406, "not_acceptable",
+                       'this resource is sent as multipart/related; type="application/dicom"')
+    return syntaxes
+
+
+def _retrieve(request: Request, principal: Principal, study_uid: str, event: str,
+              series_uid: str | None = None, sop_uid: str | None = None) -> StreamingResponse:
+    syntaxes = _accepted_syntaxes(request)
+    engine = request.app.state.engine
+    with engine.connect() as conn:
+        rows = visible_studies(conn, principal, study_uid)
+        items = study_instances(conn, [r.id for r in rows], series_uid=series_uid,
+                                sop_uid=sop_uid)
+    if not items:
+        raise not_found("instance" if sop_uid else "series" if series_uid else "study")
+    if syntaxes is not None:
+        missing = {i.transfer_syntax_uid for i in items} - syntaxes
+        if missing:
+            raise ApiError(406, "not_acceptable",
+                           "stored in transfer syntax " + ", ".join(sorted(missing))
+                           + "; this portal does not transcode (accept transfer-syntax=*)")
+    store = blob_store_for(request.app.state.settings.data_dir)
+    boundary = secrets.token_hex(16)
+    heads = [(f"--{boundary}\r\nContent-Type: application/dicom; "
+              f"transfer-syntax={i.transfer_syntax_uid}\r\n\r\n").encode("ascii")
+             for i in items]
+    tail = f"--{boundary}--\r\n".encode("ascii")
+    length = sum(len(h) + int(i.size) + 2 for h, i in zip(heads, items)) + len(tail)
+    for item in items:
+        if not store.exists(item.sha256):
+            raise ApiError(500, "storage_error", "a stored file is missing; tell the operator")
+
+    def body():
+        for head, item in zip(heads, items):
+            yield head
+            with store.open(item.sha256) as handle:
+                while chunk := handle.read(_CHUNK):
+                    yield chunk
+            yield b"\r\n"
+        yield tail
+
+    audit.record(engine, event, user_id=principal.user_id, code_id=principal.code_id,
+                 client=audit.client_address(request),
+                 detail={"studies": [r.id for r in rows], "instances": len(items)})
+    media = f'multipart/related; type="application/dicom"; boundary={boundary}'
+    return StreamingResponse(body(), media_type=media,
+                             headers={"Content-Length": str(length)})
+
+
+@router.get("/studies/{study_uid}", responses=_RESPONSES, response_class=StreamingResponse,
+            response_description="Every instance of the study.")
+def retrieve_study(study_uid: str, request: Request,
+                   principal: Principal = Depends(require_principal)):
+    """WADO-RS Retrieve Study."""
+    return _retrieve(request, principal, study_uid, "download_study")
+
+
+@router.get("/studies/{study_uid}/series/{series_uid}", responses=_RESPONSES,
+            response_class=StreamingResponse, response_description="Every instance of the series.")
+def retrieve_series(study_uid: str, series_uid: str, request: Request,
+                    principal: Principal = Depends(require_principal)):
+    """WADO-RS Retrieve Series."""
+    return _retrieve(request, principal, study_uid, "download_series", series_uid=series_uid)
+
+
+@router.get("/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}",
+            responses=_RESPONSES, response_class=StreamingResponse,
+            response_description="The instance (one part).")
+def retrieve_instance(study_uid: str, series_uid: str, sop_uid: str, request: Request,
+                      principal: Principal = Depends(require_principal)):
+    """WADO-RS Retrieve Instance."""
+    return _retrieve(request, principal, study_uid, "download_instance",
+                     series_uid=series_uid, sop_uid=sop_uid)
+
+
+def _metadata(request: Request, principal: Principal, study_uid: str,
+              series_uid: str | None = None, sop_uid: str | None = None):
+    engine = request.app.state.engine
+    with engine.connect() as conn:
+        rows = visible_studies(conn, principal, study_uid)
+        items = study_instances(conn, [r.id for r in rows], series_uid=series_uid,
+                                sop_uid=sop_uid)
+    if not items:
+        raise not_found("instance" if sop_uid else "series" if series_uid else "study")
+    store = blob_store_for(request.app.state.settings.data_dir)
+    out = []
+    for item in items:
+        with store.open(item.sha256) as handle:
+            ds = pydicom.dcmread(handle, stop_before_pixels=True)
+        meta = ds.to_json_dict(bulk_data_threshold=1 << 30)
+        meta.setdefault("00083002", {"vr": "UI", "Value": [item.transfer_syntax_uid]})
+        out.append(meta)
+    audit.record(engine, "download_metadata", user_id=principal.user_id,
+                 code_id=principal.code_id, client=audit.client_address(request),
+                 detail={"studies": [r.id for r in rows], "instances": len(items)})
+    return dicom_json_response(out)
+
+
+@router.get("/studies/{study_uid}/metadata", responses=_META_RESPONSES,
+            response_description="Metadata of every instance of the study.")
+def study_metadata(study_uid: str, request: Request,
+                   principal: Principal = Depends(require_principal)):
+    """WADO-RS Retrieve Study Metadata (read from the stored files' headers)."""
+    return _metadata(request, principal, study_uid)
+
+
+@router.get("/studies/{study_uid}/series/{series_uid}/metadata", responses=_META_RESPONSES,
+            response_description="Metadata of every instance of the series.")
+def series_metadata(study_uid: str, series_uid: str, request: Request,
+                    principal: Principal = Depends(require_principal)):
+    """WADO-RS Retrieve Series Metadata."""
+    return _metadata(request, principal, study_uid, series_uid=series_uid)
+
+
+@router.get("/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/metadata",
+            responses=_META_RESPONSES, response_description="Metadata of the instance.")
+def instance_metadata(study_uid: str, series_uid: str, sop_uid: str, request: Request,
+                      principal: Principal = Depends(require_principal)):
+    """WADO-RS Retrieve Instance Metadata."""
+    return _metadata(request, principal, study_uid, series_uid=series_uid, sop_uid=sop_uid)
+
+
+__all__ = ["router"]
