@@ -210,17 +210,46 @@ def walk_elements(win: ByteWindow, pos: int, explicit: bool, wanted: Collection[
     """
     found: dict[int, tuple[bytes | None, bytes]] = {}
     size = win.size
+    # The hot loop of the scanner: element headers are parsed straight from
+    # the window's buffer with local names; ``ensure`` (a new read) is only
+    # called when an element lies outside the bytes already read.
+    unpack_explicit, unpack_implicit = _TAG_VR_LEN16.unpack_from, _TAG_LEN32.unpack_from
+    unpack_len32 = _LEN32.unpack_from
+    long_vrs, valid_vrs = LONG_VRS, VALID_VRS
+    buf, base = win.buf, win.offset
     try:
         while pos < size:
             if size - pos < 8:
                 # A few trailing bytes that cannot hold an element: pydicom
                 # ignores them too; nothing the scan needs can be there.
                 break
-            if stop_group is not None:
-                buf, i = win.ensure(pos, 2)
-                if buf[i] | buf[i + 1] << 8 != stop_group:
+            i = pos - base
+            if i < 0 or i + 12 > len(buf):
+                buf, i = win.ensure(pos, min(12, size - pos))
+                base = pos - i
+            if explicit:
+                group, elem, vr, length = unpack_explicit(buf, i)
+                if vr in long_vrs:
+                    if size - pos < 12:
+                        raise StreamTruncated(f"file ends inside the element header at byte {pos}")
+                    length = unpack_len32(buf, i + 8)[0]
+                    vpos = pos + 12
+                elif vr in valid_vrs:
+                    vpos = pos + 8
+                elif group == 0xFFFE:
+                    raise StreamInvalid(f"unexpected item tag at top level at byte {pos}")
+                elif stop_group is not None and group != stop_group:
                     break
-            tag, vr, length, vpos = element_header(win, pos, explicit)
+                else:
+                    raise StreamInvalid(
+                        f"invalid value representation {vr!r} in element ({group:04X},{elem:04X}) at byte {pos}")
+            else:
+                group, elem, length = unpack_implicit(buf, i)
+                vr = None
+                vpos = pos + 8
+            if stop_group is not None and group != stop_group:
+                break
+            tag = group << 16 | elem
             if tag > last_wanted and win.limit is None and stop_group is None:
                 win.limit = max(READ_BUDGET, win.bytes_read)
             if tag == PIXEL_DATA:
@@ -231,7 +260,7 @@ def walk_elements(win: ByteWindow, pos: int, explicit: bool, wanted: Collection[
                         f"pixel data declares {length} bytes but only {size - vpos} are in the file")
                 pos = vpos
                 break
-            if tag >> 16 == 0xFFFE:
+            if group == 0xFFFE:
                 raise StreamInvalid(f"unexpected item tag at top level at byte {pos}")
             if length == UNDEFINED:
                 # Undefined length: a sequence (explicit SQ, UN or implicit VR);
@@ -239,14 +268,21 @@ def walk_elements(win: ByteWindow, pos: int, explicit: bool, wanted: Collection[
                 if tag in wanted:
                     found[tag] = (vr, b"")
                 pos = skip_sequence(win, vpos, explicit and vr == b"SQ", 1)
+                buf, base = win.buf, win.offset
                 continue
-            if vpos + length > size:
+            end = vpos + length
+            if end > size:
                 raise StreamTruncated(
-                    f"element ({tag >> 16:04X},{tag & 0xFFFF:04X}) declares {length} bytes "
+                    f"element ({group:04X},{elem:04X}) declares {length} bytes "
                     f"but only {size - vpos} are left in the file")
             if tag in wanted:
-                found[tag] = (vr, win.get(vpos, length))
-            pos = vpos + length
+                j = vpos - base
+                if j >= 0 and j + length <= len(buf):
+                    found[tag] = (vr, buf[j:j + length])
+                else:
+                    found[tag] = (vr, win.get(vpos, length))
+                    buf, base = win.buf, win.offset
+            pos = end
     except _BudgetReached:
         pass
     return found, pos
