@@ -126,3 +126,55 @@ def node_tus(tmp_path):
     yield endpoint, directory
     proc.terminate()
     proc.wait(timeout=10)
+
+
+# -- the real portal ----------------------------------------------------------------
+
+COMMUNITY = "bM1X"
+
+
+class PortalSetup:
+    """A running portal with the community bM1X and a sender account."""
+
+    def __init__(self, running, email: str, password: str) -> None:
+        self.running = running
+        self.url = running.url
+        self.email = email
+        self.password = password
+
+    def stop(self) -> None:
+        self.running.stop()
+
+
+def start_portal_with_sender(data_dir: Path, **overrides) -> PortalSetup:
+    """Start the real portal (uvicorn in this process) with bM1X and a sender account."""
+    from portal.accounts import create_user
+    from portal.communities import community_by_code, create_community
+    from tests.portal.conftest import start_portal
+
+    running = start_portal(data_dir, **overrides)
+    if community_by_code(running.engine, COMMUNITY) is None:
+        create_community(running.engine, "Radiologie Klinikum Saarbrücken", COMMUNITY)
+    email = "praxis@example.org"
+    from portal.accounts import user_id_for_email
+    password = "Praxis-Passwort-1234"
+    if user_id_for_email(running.engine, email) is None:
+        create_user(running.engine, email, password)
+    return PortalSetup(running, email, password)
+
+
+@pytest.fixture
+def real_portal(tmp_path):
+    """The real portal over HTTP on 127.0.0.1, with bM1X and a sender account."""
+    setup = start_portal_with_sender(tmp_path / "portal-data")
+    yield setup
+    setup.stop()
+
+
+def logged_in_client(setup: PortalSetup, url: str | None = None):
+    """A PortalClient logged in as the sender (secrets in the current keyring)."""
+    from downloadmanager.core.portal_client import PortalClient
+
+    client = PortalClient(url or setup.url, setup.email)
+    client.login(setup.password)
+    return client

@@ -1,0 +1,130 @@
+"""``downloadmanager upload PATH --community CODE``: send studies and wait for the receipt."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
+from downloadmanager.cli.transfers import (
+    ProgressPrinter,
+    make_runner,
+    print_json,
+    receipt_text,
+)
+from downloadmanager.core.scan import ScanError, scan
+from downloadmanager.core.transfers.errors import TransferError
+from downloadmanager.core.transfers.model import JobState
+from downloadmanager.core.transfers.settings import load_transfer_settings
+from downloadmanager.core.transfers.sources import from_catalog_study, job_items_for
+from downloadmanager.core.transfers.store import QueueStore
+
+EXIT_OK, EXIT_NOT_VERIFIED, EXIT_USAGE = 0, 1, 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``upload`` subcommand."""
+    parser = subparsers.add_parser(
+        "upload",
+        help="send the studies on a CD, folder or ZIP to a community and wait for the receipt",
+        description=(
+            "Scan PATH, queue one upload per study for the community CODE and (unless "
+            "--no-wait) upload them and wait until the portal has verified every image. "
+            "Studies are first copied to a local staging area, so a CD can be ejected once "
+            "staging is done. Uploads resume after network errors, crashes and restarts "
+            "('downloadmanager transfers run'). Exit code 0 only when every image was "
+            "verified by the portal, 1 when something was not accepted or is still pending, "
+            "2 for errors before anything was queued (login, unknown community, nothing "
+            "to send)."),
+    )
+    parser.add_argument("path", metavar="PATH", help="CD mount point, folder, file or .zip")
+    parser.add_argument("--community", metavar="CODE", required=True,
+                        help="4-character code of the recipient (see 'downloadmanager "
+                             "communities')")
+    parser.add_argument("--study", metavar="UID", action="append", default=[],
+                        help="send only this Study Instance UID (repeatable; default: all)")
+    parser.add_argument("--note", metavar="TEXT", help="short note for the recipient")
+    parser.add_argument("--attach", metavar="FILE.pdf", action="append", default=[],
+                        help="attach a PDF document to every study sent (repeatable)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the queued transfers (with receipts) as JSON")
+    parser.add_argument("--no-wait", action="store_true",
+                        help="only queue the uploads; 'downloadmanager transfers run' sends them")
+    parser.add_argument("--no-staging", action="store_true",
+                        help="upload a local folder in place instead of copying it first "
+                             "(files must not change until the upload is done)")
+    add_portal_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def _check_attachments(paths: list[str]) -> list[Path]:
+    checked = []
+    for name in paths:
+        path = Path(name)
+        if not path.is_file():
+            raise CliError(f"Attachment {path} does not exist.")
+        with open(path, "rb") as handle:
+            if handle.read(5) != b"%PDF-":
+                raise CliError(f"Attachment {path} is not a PDF document.")
+        checked.append(path)
+    return checked
+
+
+def run(args: argparse.Namespace) -> int:
+    """Queue (and send) the studies; return the exit code."""
+    try:
+        attachments = _check_attachments(args.attach)
+        portal = portal_from_args(args)
+        if portal.community(args.community) is None:
+            raise CliError(f"Unknown community code {args.community!r} at {portal.server}. "
+                           f"Codes are case-sensitive; search with 'downloadmanager "
+                           f"communities NAME'. Nothing was queued.")
+        result = scan(args.path)
+        studies = result.studies()
+        if args.study:
+            missing = set(args.study) - {s.study_instance_uid for s in studies}
+            if missing:
+                raise CliError(f"Study {sorted(missing)[0]} is not on {args.path} "
+                               f"('downloadmanager scan {args.path}' lists the studies).")
+            studies = [s for s in studies if s.study_instance_uid in args.study]
+        if not studies:
+            raise CliError(f"No DICOM study found on {args.path}; nothing was queued.")
+    except ScanError as exc:
+        print(f"downloadmanager upload: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (CliError, TransferError) as exc:
+        print(f"downloadmanager upload: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    settings = load_transfer_settings()
+    use_staging = settings.staging and not args.no_staging
+    with QueueStore() as store:
+        job_ids = []
+        for study in studies:
+            source = from_catalog_study(study)
+            items = job_items_for(source, attachments)
+            staged = use_staging or any(i.zip_member for i in items)
+            job_ids.append(store.add_job(
+                server=portal.server, account=portal.email, community=args.community,
+                study_instance_uid=study.study_instance_uid, items=items, note=args.note,
+                source=str(Path(args.path).resolve()), use_staging=staged))
+        print(f"Queued {len(job_ids)} transfer(s): {', '.join(map(str, job_ids))}",
+              file=sys.stderr)
+        if not args.no_wait:
+            runner = make_runner(store, settings, portal)
+            with ProgressPrinter(store, job_ids):
+                runner.run(only=job_ids)
+        jobs = [store.get_job(i) for i in job_ids]
+    if args.json:
+        print_json([j.to_json() for j in jobs])
+    else:
+        for job in jobs:
+            print(f"Transfer {job.id} ({job.state.value}): study {job.study_instance_uid}")
+            if job.error:
+                print(f"  {job.error}")
+            if job.receipt:
+                print("  " + receipt_text(job).replace("\n", "\n  "))
+    if args.no_wait:
+        return EXIT_OK
+    return EXIT_OK if all(j.state is JobState.DONE for j in jobs) else EXIT_NOT_VERIFIED

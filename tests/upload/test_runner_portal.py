@@ -1,0 +1,198 @@
+"""The whole engine in-process against the real portal: queue -> stage -> tus -> receipt."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+
+from downloadmanager.core import paths
+from downloadmanager.core.transfers import controls
+from downloadmanager.core.transfers.errors import JobControlInterrupt
+from downloadmanager.core.transfers.job_runner import JobRunner
+from downloadmanager.core.transfers.model import JobState
+from downloadmanager.core.transfers.runner import QueueRunner
+from downloadmanager.core.transfers.settings import TransferSettings
+from downloadmanager.core.transfers.store import QueueStore
+from tests.upload.conftest import COMMUNITY, items_of, logged_in_client, study_source
+
+pytestmark = pytest.mark.usefixtures("memory_keyring")
+
+KIB = 1024
+
+
+def _queue(store, client, study, **kw):
+    return store.add_job(server=client.server, account=client.email, community=COMMUNITY,
+                         study_instance_uid=study.study_instance_uid, items=items_of(study), **kw)
+
+
+def _runner(store, client, **settings):
+    options = {"chunk_size": 64 * KIB, **settings}
+    return QueueRunner(store, lambda server, account: client,
+                       settings=TransferSettings(**options), poll_interval=0.05)
+
+
+@pytest.fixture
+def study(tmp_path):
+    return study_source(tmp_path / "medium", series=2, per_series=4, rows=128, columns=128)
+
+
+def test_study_is_uploaded_verified_and_staging_removed(dm_home, real_portal, study):
+    client = logged_in_client(real_portal)
+    with QueueStore() as store:
+        job_id = _queue(store, client, study, note="Bitte um Befund")
+        _runner(store, client).run()
+        job = store.get_job(job_id)
+    assert job.state is JobState.DONE, job.error
+    assert job.receipt["state"] == "done"
+    assert job.receipt["totals"]["accepted"] == 8
+    assert {e["sop_instance_uid"] for e in job.receipt["instances"]} == \
+        {i.sop_instance_uid for i in study.instances}
+    assert job.bytes_done == job.bytes_total > 0
+    assert not any(paths.staging_dir().iterdir())
+
+
+def test_partial_acceptance_fails_with_reasons_and_keeps_receipt(dm_home, real_portal, study):
+    client = logged_in_client(real_portal)
+    with QueueStore() as store:
+        job_id = _queue(store, client, study)
+        runner = _runner(store, client)
+        ctx = runner.context(client.server, client.email)
+        # Stage, then let one staged file rot (same size) before the upload.
+        job = store.get_job(job_id)
+        JobRunner(job_id, ctx)._prepare(job)
+        job = store.get_job(job_id)
+        victim = Path(job.items[2].staged_path)
+        data = bytearray(victim.read_bytes())
+        data[-10:] = b"\x00" * 10 if data[-10:] != b"\x00" * 10 else b"\x01" * 10
+        victim.write_bytes(bytes(data))
+        runner.run()
+        job = store.get_job(job_id)
+    assert job.state is JobState.FAILED
+    assert "1 of 8 files were not accepted" in job.error
+    assert "dicom/000003.dcm: sha256 mismatch" in job.error
+    assert job.receipt["state"] == "partial"
+    assert json.dumps(job.receipt)  # kept as JSON with the job
+
+
+def test_pause_resume_cancel_retry(dm_home, real_portal, study):
+    client = logged_in_client(real_portal)
+    with QueueStore() as store:
+        job_id = _queue(store, client, study)
+        runner = _runner(store, client, chunk_size=64 * KIB)
+        ctx = runner.context(client.server, client.email)
+        calls = []
+        real_control = JobRunner._control
+
+        def pause_after_two_chunks(self):
+            calls.append(1)
+            if len(calls) == 12:  # staging polls once per file (8), then chunks
+                controls.pause(store, job_id)
+            real_control(self)
+
+        JobRunner._control = pause_after_two_chunks
+        try:
+            assert JobRunner(job_id, ctx).run() is JobState.PAUSED
+        finally:
+            JobRunner._control = real_control
+        paused = store.get_job(job_id)
+        assert 0 < paused.bytes_done < paused.bytes_total
+        assert paused.upload_url
+        runner.run()  # a paused job is not runnable: the queue counts as empty
+        assert store.state_of(job_id) is JobState.PAUSED
+
+        controls.resume(store, job_id)
+        runner.run()
+        assert store.state_of(job_id) is JobState.DONE
+        with pytest.raises(controls.ControlError, match="is done"):
+            controls.pause(store, job_id)
+
+        # cancel a second job mid-upload: the server-side upload is terminated
+        second = _queue(store, client, study_source(Path(paths.cache_dir()) / "m2"))
+        JobRunner(second, ctx)._prepare(store.get_job(second))
+        job = store.get_job(second)
+        ctx_url_store = __import__("downloadmanager.core.transfers.job_runner",
+                                   fromlist=["_JobUrlStore"])._JobUrlStore(store, job)
+        tus = JobRunner(second, ctx)._tus()
+        url = tus.create(job.bytes_total, {"community": COMMUNITY})
+        ctx_url_store.save(url)
+        assert controls.cancel(store, second, client)
+        assert store.state_of(second) is JobState.CANCELLED
+        head = requests.head(url, headers={"Tus-Resumable": "1.0.0", **client.headers()})
+        assert head.status_code in (404, 410)
+        controls.retry(store, second)
+        runner.run()
+        assert store.state_of(second) is JobState.DONE
+
+
+def test_expired_upload_on_the_server_starts_a_new_one(dm_home, tmp_path, study):
+    from tests.upload.conftest import start_portal_with_sender
+
+    setup = start_portal_with_sender(tmp_path / "p", upload_expiry_seconds=1)
+    try:
+        client = logged_in_client(setup)
+        with QueueStore() as store:
+            job_id = _queue(store, client, study)
+            runner = _runner(store, client)
+            ctx = runner.context(client.server, client.email)
+            job_runner = JobRunner(job_id, ctx)
+            job_runner._prepare(store.get_job(job_id))
+            job = store.get_job(job_id)
+            tus = job_runner._tus()
+            old_url = tus.create(job.bytes_total, {"community": COMMUNITY})
+            store.remember_upload_url(job, old_url)
+            import time
+            time.sleep(1.5)  # let the server expire the upload (not a timing assertion)
+            runner.run()
+            job = store.get_job(job_id)
+        assert job.state is JobState.DONE, job.error
+        assert job.upload_url != old_url
+    finally:
+        setup.stop()
+
+
+def test_full_disk_on_staging_fails_clearly_and_retry_succeeds(dm_home, real_portal, study):
+    client = logged_in_client(real_portal)
+    with QueueStore() as store:
+        job_id = _queue(store, client, study)
+        full = QueueRunner(store, lambda s, a: client, settings=TransferSettings(),
+                           free_space=lambda path: 1024, poll_interval=0.05)
+        full.run()
+        job = store.get_job(job_id)
+        assert job.state is JobState.FAILED
+        assert "Not enough free disk space" in job.error and f"retry {job_id}" in job.error
+        assert len(job.items) == 8
+        controls.retry(store, job_id)
+        _runner(store, client).run()
+        assert store.state_of(job_id) is JobState.DONE
+
+
+def test_expired_token_is_renewed_with_the_stored_password(dm_home, tmp_path, study):
+    from tests.upload.conftest import start_portal_with_sender
+
+    setup = start_portal_with_sender(tmp_path / "p", token_ttl_seconds=1)
+    try:
+        client = logged_in_client(setup)
+        first_token = client.headers()["Authorization"]
+        import time
+        time.sleep(1.2)  # the token expires on the server
+        with QueueStore() as store:
+            job_id = _queue(store, client, study)
+            _runner(store, client).run()
+            assert store.state_of(job_id) is JobState.DONE, store.get_job(job_id).error
+        assert client.headers()["Authorization"] != first_token
+    finally:
+        setup.stop()
+
+
+def test_control_interrupt_is_raised_between_chunks(dm_home, real_portal, study):
+    client = logged_in_client(real_portal)
+    with QueueStore() as store:
+        job_id = _queue(store, client, study)
+        ctx = _runner(store, client).context(client.server, client.email)
+        runner = JobRunner(job_id, ctx)
+        store.set_state(job_id, JobState.CANCELLED)
+        with pytest.raises(JobControlInterrupt):
+            runner._control()
