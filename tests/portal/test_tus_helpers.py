@@ -62,10 +62,12 @@ class BundleSpec:
 
 
 def study_spec(folder: Path, *, series: int = 2, per_series: int = 2,
-               spec: StudySpec | None = None, pdf: bytes | None = None) -> BundleSpec:
+               spec: StudySpec | None = None, pdf: bytes | None = None,
+               rows: int = 32) -> BundleSpec:
     """A bundle spec for a synthetic study written into FOLDER."""
     spec = spec or StudySpec()
-    paths = write_study(folder, spec, series=series, per_series=per_series, rows=32, columns=32)
+    paths = write_study(folder, spec, series=series, per_series=per_series, rows=rows,
+                        columns=rows)
     from pydicom import dcmread
 
     instances, payloads = [], {}
@@ -179,14 +181,28 @@ def wait_receipt(calls: TusCalls, upload_url: str, timeout: float = 60.0) -> dic
     raise AssertionError("no receipt in time")
 
 
+def wait_writers_idle(portal, timeout: float = 10.0) -> None:
+    """Wait until no request writes to any upload of PORTAL (e.g. after a cut)."""
+    import time
+
+    service = portal.app.state.tus_service
+    deadline = time.monotonic() + timeout
+    time.sleep(0.05)  # let the server see the disconnect first
+    while service.slots.active() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert service.slots.active() == 0
+
+
 # -- a TCP proxy that can cut connections ----------------------------------------
 class CuttingProxy:
     """Forwards 127.0.0.1:port to TARGET_PORT; cuts every connection after LIMIT
-    client->server bytes while ``limit`` is set (simulates a dropped line)."""
+    client->server bytes while ``limit`` is set (simulates a dropped line).
+    With ONCE, only the first connection is cut, later ones pass."""
 
-    def __init__(self, target_port: int, limit: int | None = None) -> None:
+    def __init__(self, target_port: int, limit: int | None = None, once: bool = False) -> None:
         self.target_port = target_port
         self.limit = limit
+        self.once = once
         self.cuts = 0
         self._server = socket.socket()
         self._server.bind(("127.0.0.1", 0))
@@ -217,6 +233,8 @@ class CuttingProxy:
                 if upstream and self.limit is not None and sent + len(data) > self.limit:
                     sink.sendall(data[:self.limit - sent])
                     self.cuts += 1
+                    if self.once:
+                        self.limit = None
                     break
                 sink.sendall(data)
                 sent += len(data)
