@@ -120,3 +120,25 @@ def write_study(folder: Path, spec: StudySpec | None = None, *, series: int = 2,
                 ds.save_as(path, implicit_vr=implicit, little_endian=True)
             paths.append(path)
     return paths
+
+
+def write_fileset(folder: Path, spec: StudySpec | None = None, *, series: int = 1,
+                  per_series: int = 3, rows: int = 16, columns: int = 16) -> list[Path]:
+    """Write a DICOMDIR file-set (pydicom ``FileSet``) of one study into FOLDER.
+
+    Files get pydicom's ISO 9660 names (``PT000000/ST000000/SE000000/IM000000``);
+    returns the written instance paths, sorted.
+    """
+    from pydicom.fileset import FileSet  # only the file-set builders need it
+
+    spec = spec or StudySpec()
+    fileset = FileSet()
+    for s in range(1, series + 1):
+        series_uid = generate_uid()
+        for i in range(1, per_series + 1):
+            ds = make_ct_dataset(spec, series_uid=series_uid, series_number=s, instance_number=i,
+                                 rows=rows, columns=columns, series_description=f"Serie {s}")
+            fileset.add(ds)
+    folder.mkdir(parents=True, exist_ok=True)
+    fileset.write(folder)
+    return sorted(Path(instance.path) for instance in fileset)

@@ -220,8 +220,10 @@ def walk_elements(win: ByteWindow, pos: int, explicit: bool, wanted: Collection[
     try:
         while pos < size:
             if size - pos < 8:
-                # A few trailing bytes that cannot hold an element: pydicom
-                # ignores them too; nothing the scan needs can be there.
+                # Too few bytes for an element: zero padding is harmless,
+                # anything else is an element header cut off.
+                if win.get(pos, size - pos).strip(b"\x00"):
+                    raise StreamTruncated(f"file ends inside an element header at byte {pos}")
                 break
             i = pos - base
             if i < 0 or i + 12 > len(buf):
