@@ -6,6 +6,8 @@ It forwards 127.0.0.1:PORT to an upstream address and can
 - add latency per direction (``delay_up``/``delay_down`` seconds, one way),
 - throttle each direction to ``rate`` bytes per second (a serialising link),
 - cut every connection after it has carried ``cut_every`` bytes upstream,
+- flip one bit of the upstream byte number ``corrupt_at`` (counted over all
+  connections), as a damaged network path would,
 - be re-pointed at another upstream (``set_upstream``) when a server restarts.
 
 Usage::
@@ -32,12 +34,16 @@ class TcpProxy:
 
     def __init__(self, upstream: tuple[str, int], *, delay_up: float = 0.0,
                  delay_down: float = 0.0, rate: float | None = None,
-                 cut_every: int | None = None, host: str = "127.0.0.1") -> None:
+                 cut_every: int | None = None, corrupt_at: int | None = None,
+                 host: str = "127.0.0.1") -> None:
         self.upstream = upstream
         self.delay_up = delay_up
         self.delay_down = delay_down
         self.rate = rate
         self.cut_every = cut_every
+        self.corrupt_at = corrupt_at
+        self.corrupted = 0
+        self._read_up = 0
         self.bytes_up = 0
         self.bytes_down = 0
         self.connections = 0
@@ -120,6 +126,8 @@ class TcpProxy:
                         if len(data) >= budget["left"]:
                             data, cut = data[:budget["left"]], True
                         budget["left"] -= len(data)
+                if up:
+                    data = self._maybe_corrupt(data)
                 now = time.monotonic()
                 if self.rate:
                     link_free = max(link_free, now) + len(data) / self.rate
@@ -134,6 +142,18 @@ class TcpProxy:
         except OSError:
             pass
         q.put((time.monotonic(), b"", up))
+
+    def _maybe_corrupt(self, data: bytes) -> bytes:
+        with self._lock:
+            start = self._read_up
+            self._read_up += len(data)
+            target = self.corrupt_at
+            if target is None or not start <= target < start + len(data):
+                return data
+            self.corrupted += 1
+        damaged = bytearray(data)
+        damaged[target - start] ^= 0x01
+        return bytes(damaged)
 
     def _writer(self, dst, q, up, pair) -> None:
         while True:

@@ -178,3 +178,44 @@ def logged_in_client(setup: PortalSetup, url: str | None = None):
     client = PortalClient(url or setup.url, setup.email)
     client.login(setup.password)
     return client
+
+
+# -- the command line in subprocesses ---------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Cli:
+    """Runs ``python -m downloadmanager`` in subprocesses with a private home and keyring."""
+
+    def __init__(self, home: Path) -> None:
+        import os
+        import sys
+
+        self.home = home
+        self.python = sys.executable
+        self.env = {**os.environ, "DOWNLOADMANAGER_HOME": str(home),
+                    "PYTHON_KEYRING_BACKEND": "tests.upload.file_keyring.FileKeyring",
+                    "DM_TEST_KEYRING_FILE": str(home.parent / "test-keyring.json"),
+                    "PYTHONPATH": str(ROOT)}
+
+    def command(self, *args: str) -> list[str]:
+        return [self.python, "-m", "downloadmanager", *args]
+
+    def run(self, *args: str, stdin: str | None = None, timeout: float = 240):
+        import subprocess
+
+        return subprocess.run(self.command(*args), input=stdin, capture_output=True, text=True,
+                              env=self.env, cwd=ROOT, timeout=timeout)
+
+    def start(self, *args: str):
+        import subprocess
+
+        return subprocess.Popen(self.command(*args), env=self.env, cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture
+def cli(tmp_path) -> Cli:
+    """The CLI with DOWNLOADMANAGER_HOME and a test keyring under tmp_path."""
+    return Cli(tmp_path / "cli-home")

@@ -196,3 +196,43 @@ def test_control_interrupt_is_raised_between_chunks(dm_home, real_portal, study)
         store.set_state(job_id, JobState.CANCELLED)
         with pytest.raises(JobControlInterrupt):
             runner._control()
+
+
+def test_corrupted_chunk_is_refused_by_checksum_and_sent_again(dm_home, real_portal, study):
+    from tests.tcp_proxy import TcpProxy
+
+    port = int(real_portal.url.rsplit(":", 1)[1])
+    with TcpProxy(("127.0.0.1", port), corrupt_at=150 * KIB) as proxy:
+        client = logged_in_client(real_portal, f"http://127.0.0.1:{proxy.port}")
+        with QueueStore() as store:
+            job_id = _queue(store, client, study)
+            _runner(store, client).run()
+            job = store.get_job(job_id)
+        assert proxy.corrupted == 1
+    # The portal answered 460 for the damaged chunk; the resent one was accepted.
+    assert job.state is JobState.DONE, job.error
+    assert job.receipt["totals"]["rejected"] == 0
+    assert proxy.bytes_up >= job.bytes_total + 32 * KIB
+
+
+def test_runner_waits_for_the_time_window(dm_home, real_portal, study):
+    from datetime import datetime, timedelta
+
+    client = logged_in_client(real_portal)
+    clock = {"now": datetime(2026, 11, 27, 12, 0)}
+    slept = []
+
+    def fake_sleep(seconds):
+        slept.append(seconds)
+        clock["now"] += timedelta(seconds=seconds)
+
+    with QueueStore() as store:
+        job_id = _queue(store, client, study)
+        runner = QueueRunner(store, lambda s, a: client, poll_interval=0.05,
+                             settings=TransferSettings(chunk_size=64 * KIB,
+                                                       time_window="19:00-07:00"),
+                             now=lambda: clock["now"], sleep=fake_sleep)
+        runner.run()
+        assert store.state_of(job_id) is JobState.DONE
+    assert sum(slept) == pytest.approx(7 * 3600)
+    assert clock["now"].hour == 19
