@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,10 @@ class Bridge(QObject):
         The optional callbacks are connected to the task's signals before the
         work starts, so even an immediate executor delivers to them.
         """
-        task = Task(self)
+        # The task has no Qt parent: Python references keep it alive (the
+        # bridge's set on the GUI thread, the work closure on the worker), so
+        # it is never deleted under a worker that may still emit on it.
+        task = Task()
         for signal, callback in ((task.succeeded, on_result), (task.failed, on_error),
                                  (task.progressed, on_progress), (task.cancelled, on_cancelled)):
             if callback is not None:
@@ -169,13 +172,14 @@ class Bridge(QObject):
         return task
 
     def _forget(self, task: Task) -> None:
-        self._tasks.discard(task)
-        task.deleteLater()
+        # Dropped from the set on the next turn of the event loop, not while
+        # its own ``finished`` signal is still being emitted.
+        QTimer.singleShot(0, lambda: self._tasks.discard(task))
 
     @property
     def active_tasks(self) -> int:
         """How many tasks have not delivered their outcome yet."""
-        return len(self._tasks)
+        return sum(1 for task in self._tasks if task.is_running)
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Cancel every task and wait for the workers; True if they all stopped in time."""

@@ -13,7 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTranslator
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,9 @@ class LanguageSwitcher:
                 self._install(qt_own)
         self.language = language if ok else SOURCE_LANGUAGE
         QLocale.setDefault(locale_for(self.language))
+        # Qt posts the LanguageChange events; deliver them now so that the
+        # whole window speaks the new language when this returns.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
         return ok
 
     def _install(self, translator: QTranslator) -> None:

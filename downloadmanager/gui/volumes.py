@@ -95,6 +95,11 @@ class VolumeWatcher(QObject):
         self._timer.timeout.connect(self.poll)
 
     @property
+    def is_idle(self) -> bool:
+        """True once a listing has completed and none is running."""
+        return self._known is not None and not self._listing
+
+    @property
     def volumes(self) -> list[Volume]:
         """The volumes seen at the last poll."""
         return list(self._known or [])
