@@ -85,7 +85,10 @@ def read_dicomdir(fileobj: BinaryIO, size: int) -> list[DicomdirReference]:
         records = _records_fast(fileobj, size)
     except _NeedsPydicom:
         records = _records_with_pydicom(fileobj)
-    except (StreamInvalid, StreamTruncated, struct.error, ValueError):
+    except StreamTruncated as exc:
+        # Definitive: pydicom would list the records before the cut as if complete.
+        raise HeaderError("corrupt", f"DICOMDIR is truncated: {exc}") from None
+    except (StreamInvalid, struct.error, ValueError):
         # pydicom forgives more; if it fails too, its message stands.
         records = _records_with_pydicom(fileobj)
     return _references(records)

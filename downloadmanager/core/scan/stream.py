@@ -314,6 +314,11 @@ def read_items(win: ByteWindow, pos: int, explicit: bool, end: int | None,
         item_end = None if length == UNDEFINED else pos + length
         elements: dict[int, tuple[bytes | None, bytes]] = {}
         while item_end is None or pos < item_end:
+            if pos == size:
+                # Lengths that overshoot the end of the file at an element
+                # boundary: writers that removed elements without fixing
+                # the lengths do this; pydicom accepts it too.
+                break
             tag, vr, length, vpos = element_header(win, pos, explicit)
             if tag == ITEM_DELIMITER:
                 pos = vpos
