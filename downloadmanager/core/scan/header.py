@@ -210,11 +210,10 @@ def decode_elements(info: HeaderInfo, elements: dict[int, tuple[bytes | None, by
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # unknown terms fall back to the default, like pydicom
             encodings = convert_encodings([t for t in terms] or None)
-    for tag, name in _FIELDS.items():
-        element = elements.get(tag)
-        if element is None:
+    for tag, (vr, raw) in elements.items():
+        name = _FIELDS.get(tag)
+        if name is None:
             continue
-        vr, raw = element
         if name in _INTEGERS:
             setattr(info, name, _integer(vr, raw))
         elif raw.isascii():

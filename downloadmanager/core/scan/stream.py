@@ -217,6 +217,8 @@ def walk_elements(win: ByteWindow, pos: int, explicit: bool, wanted: Collection[
     unpack_len32 = _LEN32.unpack_from
     long_vrs, valid_vrs = LONG_VRS, VALID_VRS
     buf, base = win.buf, win.offset
+    blen = len(buf)
+    budget_open = stop_group is None  # the meta group never starts the budget
     try:
         while pos < size:
             if size - pos < 8:
@@ -226,9 +228,9 @@ def walk_elements(win: ByteWindow, pos: int, explicit: bool, wanted: Collection[
                     raise StreamTruncated(f"file ends inside an element header at byte {pos}")
                 break
             i = pos - base
-            if i < 0 or i + 12 > len(buf):
+            if i < 0 or i + 12 > blen:
                 buf, i = win.ensure(pos, min(12, size - pos))
-                base = pos - i
+                base, blen = pos - i, len(buf)
             if explicit:
                 group, elem, vr, length = unpack_explicit(buf, i)
                 if vr in long_vrs:
@@ -252,8 +254,9 @@ def walk_elements(win: ByteWindow, pos: int, explicit: bool, wanted: Collection[
             if stop_group is not None and group != stop_group:
                 break
             tag = group << 16 | elem
-            if tag > last_wanted and win.limit is None and stop_group is None:
+            if budget_open and tag > last_wanted:
                 win.limit = max(READ_BUDGET, win.bytes_read)
+                budget_open = False
             if tag == PIXEL_DATA:
                 if length == UNDEFINED:
                     _check_encapsulated_pixels(win, vpos)
@@ -271,6 +274,7 @@ def walk_elements(win: ByteWindow, pos: int, explicit: bool, wanted: Collection[
                     found[tag] = (vr, b"")
                 pos = skip_sequence(win, vpos, explicit and vr == b"SQ", 1)
                 buf, base = win.buf, win.offset
+                blen = len(buf)
                 continue
             end = vpos + length
             if end > size:
@@ -279,11 +283,12 @@ def walk_elements(win: ByteWindow, pos: int, explicit: bool, wanted: Collection[
                     f"but only {size - vpos} are left in the file")
             if tag in wanted:
                 j = vpos - base
-                if j >= 0 and j + length <= len(buf):
+                if j >= 0 and j + length <= blen:
                     found[tag] = (vr, buf[j:j + length])
                 else:
                     found[tag] = (vr, win.get(vpos, length))
                     buf, base = win.buf, win.offset
+                    blen = len(buf)
             pos = end
     except _BudgetReached:
         pass
