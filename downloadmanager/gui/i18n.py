@@ -63,21 +63,27 @@ def locale_for(language: str, system: QLocale | None = None) -> QLocale:
 
 
 class LanguageSwitcher:
-    """Installs the translators of one language into the running application."""
+    """Installs the translators of one language into the running application.
+
+    Translators are global to the application, so the installed ones are
+    shared by every switcher: a second window switching to English also
+    removes the German translator a first window installed.
+    """
+
+    _translators: list[QTranslator] = []
 
     def __init__(self, app: QCoreApplication) -> None:
         self._app = app
-        self._translators: list[QTranslator] = []
         self.language = SOURCE_LANGUAGE
 
     def apply(self, language: str) -> bool:
         """Show LANGUAGE from now on; False if its translation file is missing."""
-        for translator in self._translators:
+        for translator in LanguageSwitcher._translators:
             self._app.removeTranslator(translator)
-        self._translators.clear()
+        LanguageSwitcher._translators.clear()
         ok = True
         if language != SOURCE_LANGUAGE:
-            ours = QTranslator(self._app)
+            ours = QTranslator()
             if ours.load(str(qm_path(language))):
                 self._install(ours)
             else:
@@ -85,7 +91,7 @@ class LanguageSwitcher:
                 log.warning("translation %s missing; run scripts/setup.sh to build it",
                             qm_path(language).name)
             # Qt's own strings (buttons of standard dialogs) when Qt ships them.
-            qt_own = QTranslator(self._app)
+            qt_own = QTranslator()
             qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
             if qt_own.load(f"qtbase_{language}", qt_dir):
                 self._install(qt_own)
@@ -98,4 +104,4 @@ class LanguageSwitcher:
 
     def _install(self, translator: QTranslator) -> None:
         self._app.installTranslator(translator)
-        self._translators.append(translator)
+        LanguageSwitcher._translators.append(translator)

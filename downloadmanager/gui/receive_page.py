@@ -6,7 +6,7 @@ action stays disabled and says so instead of pretending to work.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, QEvent
+from PySide6.QtCore import QDate, QEvent, QLocale
 from PySide6.QtWidgets import (
     QDateEdit,
     QFormLayout,
@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from downloadmanager.gui.formatting import date_format
+
+FORM_WIDTH = 620  # wide enough for German labels, narrow enough to read at a glance
 
 
 class ReceivePage(QWidget):
@@ -34,17 +36,22 @@ class ReceivePage(QWidget):
         self.intro.setWordWrap(True)
 
         self.code_edit = QLineEdit()
-        self.code_edit.setMinimumWidth(260)
         self.birth_date_edit = QDateEdit()
         self.birth_date_edit.setCalendarPopup(True)
+        # No pre-filled birth date (a plausible default invites mistakes): the
+        # minimum date stands for "not entered yet" and shows a hint instead.
+        self.birth_date_edit.setMinimumDate(QDate(1900, 1, 1))
         self.birth_date_edit.setMaximumDate(QDate.currentDate())
-        self.birth_date_edit.setDate(QDate(1970, 1, 1))
+        self.birth_date_edit.setDate(self.birth_date_edit.minimumDate())
         self.download_button = QPushButton()
         self.download_button.setEnabled(False)
 
         self.code_label = QLabel()
         self.birth_label = QLabel()
-        form = QFormLayout()
+        form_box = QWidget()
+        form_box.setMaximumWidth(FORM_WIDTH)
+        form = QFormLayout(form_box)
+        form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.code_label, self.code_edit)
         form.addRow(self.birth_label, self.birth_date_edit)
         form.addRow("", self.download_button)
@@ -57,7 +64,7 @@ class ReceivePage(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.intro)
         layout.addSpacing(12)
-        layout.addLayout(form)
+        layout.addWidget(form_box)
         layout.addSpacing(12)
         layout.addWidget(self.coming_note)
         layout.addStretch(1)
@@ -70,13 +77,17 @@ class ReceivePage(QWidget):
         self.code_label.setText(self.tr("Access code:"))
         self.code_edit.setPlaceholderText(self.tr("12 characters, e.g. K7PX-92QD-M4H3"))
         self.birth_label.setText(self.tr("Date of birth:"))
-        self.birth_date_edit.setDisplayFormat(date_format(self.locale()))
+        # Widgets keep the locale they were created with; follow the language instead.
+        locale = QLocale()
+        self.birth_date_edit.setLocale(locale)
+        self.birth_date_edit.setDisplayFormat(date_format(locale))
+        self.birth_date_edit.setSpecialValueText(self.tr("dd.mm.yyyy"))
         self.download_button.setText(self.tr("Download"))
         coming = self.tr("Coming in a later version")
         self.download_button.setToolTip(coming)
         self.coming_note.setText(self.tr("Downloading is coming in a later version."))
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.LanguageChange, QEvent.Type.LocaleChange):
+        if event.type() == QEvent.Type.LanguageChange:
             self.retranslateUi()
         super().changeEvent(event)

@@ -44,6 +44,8 @@ from downloadmanager.gui.widgets.problems_panel import ProblemsPanel
 
 THUMBNAIL_SIZE = 96
 TREE_ICON_SIZE = 64
+FULL_TOP_HEIGHT = 260
+COMPACT_TOP_HEIGHT = 130
 
 
 class SendPage(QWidget):
@@ -91,7 +93,10 @@ class SendPage(QWidget):
 
         self.volumes_label = QLabel()
         self.volume_list = QListWidget()
-        self.volume_list.setMaximumWidth(280)
+        self.volume_list.setFixedWidth(300)
+        self.volume_list.setWordWrap(True)
+        self.volume_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.volume_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.volume_list.itemActivated.connect(lambda item: self._scan_volume_item(item))
         self.volume_list.itemSelectionChanged.connect(self._update_volume_button)
         self.scan_volume_button = QPushButton()
@@ -101,7 +106,10 @@ class SendPage(QWidget):
         volumes_box.addWidget(self.volumes_label)
         volumes_box.addWidget(self.volume_list, 1)
         volumes_box.addWidget(self.scan_volume_button)
-        top = QHBoxLayout()
+        volumes_box.setContentsMargins(0, 0, 0, 0)
+        self.top_area = QWidget()
+        top = QHBoxLayout(self.top_area)
+        top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.drop_zone, 1)
         top.addLayout(volumes_box)
 
@@ -152,7 +160,7 @@ class SendPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 12)
-        layout.addLayout(top)
+        layout.addWidget(self.top_area)
         layout.addWidget(self.banner)
         layout.addWidget(self.progress_widget)
         layout.addWidget(self.message_label)
@@ -331,6 +339,11 @@ class SendPage(QWidget):
         self._set_scanning(False)
         return True
 
+    def _set_compact(self, compact: bool) -> None:
+        # Large drop zone while there is nothing to show; a slim one above results.
+        self.drop_zone.set_compact(compact)
+        self.top_area.setMaximumHeight(COMPACT_TOP_HEIGHT if compact else FULL_TOP_HEIGHT)
+
     def _show_message(self, text: str, *, error: bool = False) -> None:
         self.message_label.setStyleSheet("color: #b00020;" if error else "")
         self.message_label.setText(text)
@@ -347,6 +360,7 @@ class SendPage(QWidget):
     def _update_summary(self) -> None:
         result = self._result
         has_result = bool(result and result.patients)
+        self._set_compact(has_result)
         self.select_all_button.setVisible(has_result)
         self.select_none_button.setVisible(has_result)
         self.tree.setVisible(has_result)

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 from downloadmanager.core.settings import Settings, save_settings
 from downloadmanager.gui.i18n import resolve_language
 
+FORM_WIDTH = 680  # room for a long portal address without stretching over a wide window
+
 
 def portal_url_is_valid(text: str) -> bool:
     """True for an empty value or an absolute http(s) address with a host."""
@@ -69,7 +71,10 @@ class SettingsPage(QWidget):
         folder_row.addWidget(self.folder_edit, 1)
         folder_row.addWidget(self.folder_button)
 
-        self.form = QFormLayout()
+        form_box = QWidget()
+        form_box.setMaximumWidth(FORM_WIDTH)
+        self.form = QFormLayout(form_box)
+        self.form.setContentsMargins(0, 0, 0, 0)
         self.language_label = QLabel()
         self.portal_label = QLabel()
         self.folder_label = QLabel()
@@ -84,7 +89,7 @@ class SettingsPage(QWidget):
         layout.setContentsMargins(24, 20, 24, 20)
         layout.addWidget(self.heading)
         layout.addSpacing(12)
-        layout.addLayout(self.form)
+        layout.addWidget(form_box)
         layout.addSpacing(12)
         layout.addWidget(self.privacy_note)
         layout.addStretch(1)

@@ -141,6 +141,10 @@
             <translation>Geburtsdatum:</translation>
         </message>
         <message>
+            <source>dd.mm.yyyy</source>
+            <translation>TT.MM.JJJJ</translation>
+        </message>
+        <message>
             <source>Download</source>
             <translation>Herunterladen</translation>
         </message>

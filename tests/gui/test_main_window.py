@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import QDate, QLocale, Qt
 
 from downloadmanager.core.settings import Settings, load_settings, save_settings
 from downloadmanager.gui.i18n import locale_for, qm_path, resolve_language
@@ -63,6 +63,9 @@ def test_switching_language_retranslates_every_page(qtbot, make_window, medium):
     assert page.problems.rows()[0][1] == "Beschädigt"
     assert page.summary_label.text().startswith("Gefunden: 2 Patienten, 3 Untersuchungen, 13 Bilder")
     assert window.receive_page.download_button.toolTip() == "Folgt in einer späteren Version"
+    assert window.receive_page.birth_date_edit.text() == "TT.MM.JJJJ"  # nothing pre-filled
+    window.receive_page.birth_date_edit.setDate(QDate(1985, 6, 12))
+    assert window.receive_page.birth_date_edit.text() == "12.06.1985"
     assert window.transfers_page.heading.text() == "Übertragungen"
     assert window.settings_page.language_label.text() == "Sprache:"
 
@@ -71,6 +74,7 @@ def test_switching_language_retranslates_every_page(qtbot, make_window, medium):
     assert page.drop_zone.title.text() == "Drop a folder, files or a ZIP here"
     assert page.problems.rows()[0][1] == "Damaged"
     assert page.model.index(0, 1, page.model.index(1, 0)).data() == "9/1/2025"
+    assert window.receive_page.birth_date_edit.text() == "6/12/1985"
 
 
 def test_settings_survive_a_new_window(make_window, dm_home):

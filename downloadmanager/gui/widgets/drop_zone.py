@@ -63,6 +63,11 @@ class DropZone(QFrame):
         self._update_style()
         self.retranslateUi()
 
+    def set_compact(self, compact: bool) -> None:
+        """Shrink to a slim bar (once something was read, the results need the room)."""
+        self.hint.setVisible(not compact)
+        self.setMinimumHeight(80 if compact else 150)
+
     def retranslateUi(self) -> None:
         self.title.setText(self.tr("Drop a folder, files or a ZIP here"))
         self.hint.setText(self.tr("The images are only read; nothing on the CD is changed."))

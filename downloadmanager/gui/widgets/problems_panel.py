@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
 
 from downloadmanager.core.scan.model import Problem, ProblemKind
 
+MAX_TABLE_HEIGHT = 140
+
 
 def problem_kind_text(kind: ProblemKind) -> str:
     """Short, translated name of a problem kind."""
@@ -64,7 +66,6 @@ class ProblemsPanel(QWidget):
         self.table.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.table.header().setStretchLastSection(True)
         self.table.setVisible(False)
-        self.table.setMaximumHeight(180)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.toggle, alignment=Qt.AlignmentFlag.AlignLeft)
@@ -97,16 +98,27 @@ class ProblemsPanel(QWidget):
     def _fill(self) -> None:
         self.table.clear()
         for problem in self._problems:
-            reason = problem_kind_explanation(problem.kind)
-            if problem.detail:
-                reason = f"{reason} ({problem.detail})" if reason else problem.detail
+            # The scanner's detail is technical (and English): it goes into the
+            # tooltip; the column explains the kind in the user's language.
+            reason = problem_kind_explanation(problem.kind) or problem.detail
             item = QTreeWidgetItem([problem.path, problem_kind_text(problem.kind), reason])
             item.setToolTip(0, problem.path)
-            item.setToolTip(2, reason)
+            tooltip = f"{reason}\n{problem.detail}" if problem.detail and problem.detail != reason else reason
+            for column in (1, 2):
+                item.setToolTip(column, tooltip)
             self.table.addTopLevelItem(item)
+        self._fit_height()
         self.table.resizeColumnToContents(1)
         self.table.setColumnWidth(0, min(360, max(160, self.table.sizeHintForColumn(0) + 16)))
         self._update_title()
+
+    def _fit_height(self) -> None:
+        # As tall as its rows (a few problems need no big empty box), at most MAX_TABLE_HEIGHT.
+        rows = self.table.topLevelItemCount()
+        row_height = self.table.sizeHintForRow(0) if rows else 0
+        wanted = (self.table.header().sizeHint().height() + rows * max(row_height, 1)
+                  + 2 * self.table.frameWidth() + 4)
+        self.table.setFixedHeight(min(wanted, MAX_TABLE_HEIGHT))
 
     def _update_title(self) -> None:
         count = len(self._problems)
