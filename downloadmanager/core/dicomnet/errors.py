@@ -1,0 +1,19 @@
+"""Typed errors of the DICOM network code, with messages a user can act on."""
+
+from __future__ import annotations
+
+
+class DicomNetError(Exception):
+    """Base class of DICOM network errors."""
+
+
+class NodeError(DicomNetError):
+    """A DICOM node is described wrongly (AE title, host, port) or unknown."""
+
+
+class AssociationError(DicomNetError):
+    """No association, or it broke: connection refused, rejected, aborted, lost."""
+
+
+class DimseError(DicomNetError):
+    """A DIMSE exchange went wrong (no response in time, unexpected message)."""

@@ -1,0 +1,140 @@
+"""DICOM nodes (a PACS or workstation): AE title, host, port, our own AE title.
+
+Nodes are kept as JSON in ``dicom_nodes.json`` in the per-user configuration
+folder (:func:`downloadmanager.core.paths.config_dir`), next to the general
+settings. A node is written on the command line as ``AET@HOST:PORT``
+(``AET@[::1]:104`` for IPv6) or referred to by the name it was saved under.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from downloadmanager.core import paths
+from downloadmanager.core.dicomnet.errors import NodeError
+
+NODES_FILE_NAME = "dicom_nodes.json"
+DEFAULT_CALLING_AE = "DOWNLOADMGR"
+_AE_RE = re.compile(r"^[\x20-\x5b\x5d-\x7e]{1,16}$")  # printable ASCII without backslash
+
+
+def check_ae_title(title: str) -> str:
+    """Return TITLE stripped; raise :class:`NodeError` when it is not a valid AE title."""
+    value = (title or "").strip()
+    if not _AE_RE.match(value):
+        raise NodeError(f"invalid AE title {title!r}: 1 to 16 printable ASCII characters, no backslash")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class DicomNode:
+    """Where to send: the peer's AE title, host and port, and our calling AE title."""
+
+    ae_title: str
+    host: str
+    port: int
+    calling_ae: str = DEFAULT_CALLING_AE
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        check_ae_title(self.ae_title)
+        check_ae_title(self.calling_ae)
+        if not self.host:
+            raise NodeError("a DICOM node needs a host")
+        if not 0 < int(self.port) < 65536:
+            raise NodeError(f"port {self.port} out of range 1-65535")
+
+    @property
+    def spec(self) -> str:
+        """``AET@HOST:PORT``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.ae_title}@{host}:{self.port}"
+
+    def with_calling_ae(self, calling_ae: str | None) -> DicomNode:
+        """The same node with another calling AE title (None keeps it)."""
+        if not calling_ae:
+            return self
+        return DicomNode(self.ae_title, self.host, self.port, check_ae_title(calling_ae), self.name)
+
+
+def parse_node_spec(spec: str, calling_ae: str = DEFAULT_CALLING_AE) -> DicomNode:
+    """Parse ``AET@HOST:PORT``; raise :class:`NodeError` with an example when malformed."""
+    match = re.fullmatch(r"\s*([^@]+)@(\[[^\]]+\]|[^:@\s]+):(\d{1,5})\s*", spec or "")
+    if not match:
+        raise NodeError(f"{spec!r} is not a DICOM node: write AET@HOST:PORT, e.g. PACS@192.168.1.10:104")
+    ae, host, port = match.groups()
+    return DicomNode(check_ae_title(ae), host.strip("[]"), int(port), check_ae_title(calling_ae))
+
+
+def nodes_path() -> Path:
+    """The JSON file with the saved nodes."""
+    return paths.config_dir() / NODES_FILE_NAME
+
+
+def load_nodes(path: Path | None = None) -> dict[str, DicomNode]:
+    """Saved nodes by name; a missing file gives none, damaged entries are skipped."""
+    path = path or nodes_path()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise NodeError(f"the node list {path} cannot be read ({type(exc).__name__})") from None
+    nodes = {}
+    for entry in raw.get("nodes", []) if isinstance(raw, dict) else []:
+        try:
+            node = DicomNode(entry["ae_title"], entry["host"], int(entry["port"]),
+                             entry.get("calling_ae") or DEFAULT_CALLING_AE, entry["name"])
+        except (KeyError, TypeError, ValueError, NodeError):
+            continue
+        nodes[node.name] = node
+    return nodes
+
+
+def save_node(node: DicomNode, path: Path | None = None) -> Path:
+    """Add or replace NODE (by name) in the saved list, atomically; return the file."""
+    if not node.name:
+        raise NodeError("a saved node needs a name")
+    path = path or nodes_path()
+    nodes = load_nodes(path)
+    nodes[node.name] = node
+    return _write(nodes, path)
+
+
+def remove_node(name: str, path: Path | None = None) -> bool:
+    """Remove the node NAME; True when it existed."""
+    path = path or nodes_path()
+    nodes = load_nodes(path)
+    if nodes.pop(name, None) is None:
+        return False
+    _write(nodes, path)
+    return True
+
+
+def _write(nodes: dict[str, DicomNode], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps({"nodes": [asdict(n) for n in nodes.values()]}, indent=2) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".nodes-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def resolve_node(text: str, calling_ae: str | None = None, path: Path | None = None) -> DicomNode:
+    """A saved node's name or an ``AET@HOST:PORT`` spec -> node (with CALLING_AE if given)."""
+    if "@" in text:
+        return parse_node_spec(text, calling_ae or DEFAULT_CALLING_AE)
+    node = load_nodes(path).get(text)
+    if node is None:
+        raise NodeError(f"no saved DICOM node named {text!r}; give AET@HOST:PORT instead")
+    return node.with_calling_ae(calling_ae)
