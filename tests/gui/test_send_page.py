@@ -210,3 +210,22 @@ def test_tree_is_empty_before_any_scan(make_window):
     assert page.model.rowCount(QModelIndex()) == 0
     assert not page.tree.isVisibleTo(page)
     assert page.summary_label.text() == ""
+
+
+def test_dropping_a_zip_reads_images_and_thumbnails_from_inside_it(qtbot, make_window, medium, tmp_path):
+    import zipfile
+
+    archive = tmp_path / "befunde.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(medium.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(medium).as_posix())
+    page = make_window().send_page
+    result = _scan_by_drop(qtbot, page, archive)
+    assert sorted(p.patient_id for p in result.patients) == ["PID-1", "PID-2"]
+    assert [p.path for p in result.problems] == ["befunde.zip/broken.dcm"]
+    series = _series_indexes(page.model)
+    qtbot.waitUntil(lambda: all(i.data(ThumbnailStateRole) != "loading" for i in series),
+                    timeout=30000)
+    states = sorted(i.data(ThumbnailStateRole) for i in series)
+    assert states == ["image"] * 4 + ["placeholder"]
