@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.dicom_factory import StudySpec, make_ct_dataset  # noqa: E402
-from tests.gui.conftest import write_sr  # noqa: E402
+from tests.gui.helpers import write_sr  # noqa: E402
 
 
 def phantom(size: int, variant: int) -> np.ndarray:
@@ -121,6 +121,7 @@ def take(demo: Path, out: Path) -> int:
     from downloadmanager.gui.scan_tree_model import ThumbnailStateRole
 
     app = create_application(sys.argv[:1])
+    print(f"Qt platform: {app.platformName()}")
     out.mkdir(parents=True, exist_ok=True)
     names = ("send", "receive", "transfers", "settings")
     for language in ("de", "en"):

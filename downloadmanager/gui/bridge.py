@@ -185,5 +185,8 @@ class Bridge(QObject):
         """Cancel every task and wait for the workers; True if they all stopped in time."""
         for task in list(self._tasks):
             task.cancel()
+        clear = getattr(self._executor, "clear", None)
+        if clear is not None:
+            clear()  # work not started yet never starts
         wait = getattr(self._executor, "waitForDone", None)
         return bool(wait(timeout_ms)) if wait is not None else True

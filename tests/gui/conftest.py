@@ -11,16 +11,13 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import pydicom  # noqa: E402
 import pytest  # noqa: E402
-from pydicom.dataset import Dataset, FileMetaDataset  # noqa: E402
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid  # noqa: E402
 
 from tests.dicom_factory import StudySpec, write_study  # noqa: E402
+from tests.gui.helpers import write_sr  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "resources" / "translations"
-BASIC_TEXT_SR = "1.2.840.10008.5.1.4.1.1.88.11"
 
 
 def lrelease() -> str:
@@ -53,32 +50,6 @@ def dm_home(tmp_path, monkeypatch):
     home = tmp_path / "dm-home"
     monkeypatch.setenv("DOWNLOADMANAGER_HOME", str(home))
     return home
-
-
-def write_sr(folder: Path, spec: StudySpec) -> Path:
-    """A Basic Text SR document of SPEC's study: a series without any image."""
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID = BASIC_TEXT_SR
-    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.SOPClassUID = BASIC_TEXT_SR
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
-    ds.PatientName, ds.PatientID = spec.patient_name, spec.patient_id
-    ds.PatientBirthDate, ds.PatientSex = spec.birth_date, spec.sex
-    ds.StudyInstanceUID, ds.StudyDate, ds.StudyTime = spec.study_uid, spec.study_date, spec.study_time
-    ds.StudyDescription, ds.AccessionNumber = spec.study_description, spec.accession_number
-    ds.SeriesInstanceUID = generate_uid()
-    ds.SeriesNumber = 99
-    ds.SeriesDescription = "Befundbericht"
-    ds.Modality = "SR"
-    ds.InstanceNumber = 1
-    ds.ValueType = "CONTAINER"
-    ds.ContinuityOfContent = "SEPARATE"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "SR000001.dcm"
-    pydicom.dcmwrite(path, ds, enforce_file_format=True)
-    return path
 
 
 @pytest.fixture
