@@ -253,3 +253,16 @@ def test_bundled_truncated_files_are_corrupt():
 def test_bundled_dicomdir_is_recognised():
     info = header_of(Path(pydicom.data.get_testdata_file("DICOMDIR")))
     assert info.is_dicomdir
+
+
+def test_invalid_values_read_by_pydicom_are_not_logged(tmp_path, caplog):
+    """Privacy: the big endian path goes through pydicom, which logs invalid values verbatim."""
+    ds = make_ct_dataset(StudySpec(birth_date="Geheim"), series_uid=generate_uid())  # not a valid DA
+    ds.file_meta.TransferSyntaxUID = ExplicitVRBigEndian
+    path = tmp_path / "BIGEND"
+    ds.save_as(path, enforce_file_format=True)
+    with caplog.at_level("DEBUG"):
+        info = header_of(path)
+    assert info.birth_date == "Geheim"
+    assert "Invalid value for VR DA" in caplog.text  # pydicom did complain ...
+    assert "Geheim" not in caplog.text  # ... without the value

@@ -9,6 +9,7 @@ so Latin-1 and UTF-8 names come out right.
 
 from __future__ import annotations
 
+import logging
 import struct
 import warnings
 from dataclasses import dataclass
@@ -36,6 +37,26 @@ from downloadmanager.core.scan.stream import (
 )
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"  # the SOP class of a DICOMDIR
+
+
+class _NoValuesInPydicomLog(logging.Filter):
+    """Keep attribute values (patient names, IDs) out of pydicom's log messages.
+
+    pydicom logs "Invalid value for VR PN: '<the value>'" when it reads a
+    malformed value; our fallback paths make it read files of the medium.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Invalid value for VR"):
+            record.msg = message.split(":", 1)[0] + " (value not logged)"
+            record.args = ()
+        return True
+
+
+_pydicom_logger = logging.getLogger("pydicom")
+if not any(isinstance(f, _NoValuesInPydicomLog) for f in _pydicom_logger.filters):
+    _pydicom_logger.addFilter(_NoValuesInPydicomLog())
 
 # File meta group (0002).
 _META_SOP_CLASS = 0x00020002

@@ -253,7 +253,8 @@ class _ScanSession:
         seen: set[str] = set()
         for done, (reference, entry) in enumerate(resolved, 1):
             self._check_cancel()
-            if entry.display in seen:
+            if entry.display in seen:  # referenced by two DICOMDIRs
+                self._report(done, total, entry.display)
                 continue
             seen.add(entry.display)
             self.files_examined += 1
