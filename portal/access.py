@@ -8,6 +8,8 @@ through :func:`visible_condition`, so isolation lives in one place.
 
 from __future__ import annotations
 
+from datetime import timezone
+
 from sqlalchemy import and_, false, func, select
 from sqlalchemy.engine import Connection
 
@@ -64,7 +66,10 @@ def documents_of(conn: Connection, study_ids: list[int]) -> dict[int, list[dict]
 
 def _iso(value) -> str | None:
     value = as_utc(value)
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+    if value is None:
+        return None
+    # PostgreSQL hands back its session time zone: normalise to UTC.
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def study_summaries(conn: Connection, rows: list) -> list[dict]:

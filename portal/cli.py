@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from portal.config import Settings
 
@@ -20,7 +21,11 @@ class CliError(RuntimeError):
 
 
 def _settings(args) -> Settings:
-    return Settings.from_env(args.data, database_url=args.database)
+    data = Path(args.data)
+    if not data.exists():
+        # Patient data: a new data folder is for the portal's user only.
+        data.mkdir(parents=True, mode=0o700)
+    return Settings.from_env(data, database_url=args.database)
 
 
 def _engine(args):
