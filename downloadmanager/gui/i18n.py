@@ -42,7 +42,11 @@ def resolve_language(setting: str, system: QLocale | None = None) -> str:
     if setting in SUPPORTED:
         return setting
     system = system or QLocale.system()
-    return "de" if system.language() == QLocale.Language.German else "en"
+    # The preferred UI language, not the number/date format: on Windows an
+    # English UI with German regional formats should stay English.
+    preferred = system.uiLanguages()
+    language = QLocale(preferred[0]).language() if preferred else system.language()
+    return "de" if language == QLocale.Language.German else "en"
 
 
 def locale_for(language: str, system: QLocale | None = None) -> QLocale:
