@@ -70,6 +70,7 @@ def test_catalog_groups_patients_studies_series(tmp_path):
 def test_open_instance_gives_the_file_bytes(tmp_path):
     paths = write_study(tmp_path, series=1, per_series=2)
     result = scan(tmp_path)
+    assert sorted(i.source.path for i in result.instances()) == paths
     for instance in result.instances():
         with open_instance(instance) as f:
             assert f.read() == instance.source.path.read_bytes()
