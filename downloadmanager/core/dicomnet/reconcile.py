@@ -17,6 +17,7 @@ Existing items of the sequence (earlier reconciliations) are kept.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -80,7 +81,8 @@ def apply_reconciliation(ds: Dataset, rec: Reconciliation, now: datetime | None 
         if keyword not in new:
             continue
         if keyword in ds:
-            modified[keyword] = ds[keyword]
+            # A copy: setting the new value below changes the element in place.
+            modified[keyword] = copy.deepcopy(ds[keyword])
         else:
             setattr(modified, keyword, "")
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d%H%M%S.%f%z")
