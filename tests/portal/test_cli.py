@@ -78,3 +78,33 @@ def test_serve_answers_healthz(portal_process):
     assert answer.status_code == 200 and answer.json()["status"] == "ok"
     assert (data / "portal.sqlite3").exists()
     assert requests.get(f"{url}/openapi.json").json()["info"]["title"] == "Downloadmanager portal"
+
+
+def test_create_code_prints_code_that_redeems(tmp_path, portal_process):
+    from portal.communities import create_community
+    from portal.config import Settings
+    from portal.db import open_database
+    from tests.portal.seed import seed_study
+
+    data = tmp_path / "data"
+    engine = open_database(Settings(data_dir=data))
+    create_community(engine, "Klinik", "Ab12")
+    first = seed_study(engine, data, "Ab12", series_count=1, per_series=1)
+    second = seed_study(engine, data, "Ab12", series_count=1, per_series=1)
+    engine.dispose()
+    result = run_cli("create-code", "--data", str(data), "--study", first.uid,
+                     "--study", second.uid, "--birth-date", "1970-01-01", "--weeks", "4",
+                     "--public-url", "https://portal.example.org")
+    created = json.loads(result.stdout)
+    assert set(created) == {"code", "expires", "qr_payload"}
+    assert created["qr_payload"] == ("https://portal.example.org/c/"
+                                     + created["code"].replace("-", ""))
+    too_long = run_cli("create-code", "--data", str(data), "--study", first.uid,
+                       "--birth-date", "1970-01-01", "--weeks", "13", check=False)
+    assert too_long.returncode == 2 and "4 to 12 weeks" in too_long.stderr
+    url, _ = portal_process(data_dir=data)
+    token = requests.post(f"{url}/api/codes/redeem", json={
+        "code": created["code"], "birth_date": "1970-01-01"}).json()["token"]
+    listed = requests.get(f"{url}/api/codes/studies",
+                          headers={"Authorization": f"Bearer {token}"}).json()
+    assert {s["study_instance_uid"] for s in listed["studies"]} == {first.uid, second.uid}

@@ -182,11 +182,20 @@ def test_code_creation_only_for_own_uploads(portal, shared, make_user):
 def test_redemptions_are_audited_without_patient_data(portal, shared):
     _sender, study, created = shared
     redeem(portal, created["code"], "1999-01-01")
-    redeem(portal, created["code"], "1980-02-15")
+    token = redeem(portal, created["code"], "1980-02-15").json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for path in (f"/dicomweb/studies/{study.uid}", f"/api/studies/{study.uid}/archive",
+                 f"/dicomweb/studies/{study.uid}/metadata"):
+        assert requests.get(f"{portal.url}{path}", headers=headers).status_code == 200
     with portal.engine.connect() as conn:
         rows = conn.execute(select(audit).order_by(audit.c.id)).all()
     events = [r.event for r in rows]
     assert "code_created" in events and "code_invalid" in events and "code_ok" in events
+    downloads = [r for r in rows if r.event.startswith("download_")]
+    assert [r.event for r in downloads] == ["download_study", "download_archive",
+                                            "download_metadata"]
+    assert all(r.code_id is not None and r.client == "127.0.0.1" and
+               r.detail["studies"] == [study.id] for r in downloads)
     text = repr([tuple(r) for r in rows])
     for secret in (created["code"], created["code"].replace("-", ""), "19800215",
                    "1980-02-15", "Muster", "PID-0001", study.uid):

@@ -57,4 +57,5 @@ def test_mark_imported_and_filter(portal, make_user):
     assert uids(imported="true") == [first.uid]
     assert sorted(uids()) == sorted([first.uid, second.uid])
     assert uids(since="2999-01-01T00:00:00Z") == []
+    assert sorted(uids(since="2000-01-01T00:00:00Z")) == sorted([first.uid, second.uid])
     assert requests.post(f"{url}/1.2.3.4/imported", headers=member.headers).status_code == 404
