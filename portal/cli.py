@@ -37,6 +37,23 @@ def _print(obj) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
+class RedactAccessLog(logging.Filter):
+    """Keep patient data and codes out of uvicorn's access log.
+
+    Query strings (QIDO: ``PatientName=...``) are dropped and the code in
+    ``/c/<code>`` is masked; method, path, status and client stay.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, path, version, status = record.args
+            path = str(path).split("?", 1)[0]
+            if path.startswith("/c/"):
+                path = "/c/…"
+            record.args = (client, method, path, version, status)
+        return True
+
+
 def cmd_serve(args) -> None:
     import uvicorn
 
@@ -45,6 +62,7 @@ def cmd_serve(args) -> None:
     if args.public_url:
         settings.public_url = args.public_url
     app = create_app(settings)
+    logging.getLogger("uvicorn.access").addFilter(RedactAccessLog())
     # proxy_headers: behind a reverse proxy listed in --forwarded-allow-ips the
     # client address (used by rate limits and the audit) is the real one.
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,

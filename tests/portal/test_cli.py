@@ -7,7 +7,7 @@ import subprocess
 
 import requests
 
-from tests.portal.conftest import ROOT, portal_cli
+from tests.portal.conftest import ROOT, free_port, portal_cli, wait_healthy
 
 
 def run_cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -108,3 +108,21 @@ def test_create_code_prints_code_that_redeems(tmp_path, portal_process):
     listed = requests.get(f"{url}/api/codes/studies",
                           headers={"Authorization": f"Bearer {token}"}).json()
     assert {s["study_instance_uid"] for s in listed["studies"]} == {first.uid, second.uid}
+
+
+def test_access_log_carries_no_query_strings_or_codes(tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([*portal_cli(), "serve", "--data", str(tmp_path / "d"), "--port",
+                             str(port), "--log-level", "info"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_healthy(url, timeout=60, process=proc)
+        requests.get(f"{url}/dicomweb/studies", params={"PatientName": "Geheim^Name"})
+        requests.get(f"{url}/c/K7PX92QDM4H3")
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+    assert "GET /dicomweb/studies HTTP/1.1" in output and "401" in output
+    assert "GET /c/… HTTP/1.1" in output
+    assert "Geheim" not in output and "K7PX92QDM4H3" not in output
