@@ -18,8 +18,11 @@ periodically by ``serve``) removes
   another study stays), and blob files without a row (left by a crash) once
   they are older than :data:`ORPHAN_GRACE_SECONDS`.
 
-Ingest must add a blob's row and the instance rows referencing it in one
-transaction; otherwise a purge in between could see an unreferenced blob.
+Ingest checks whether a blob exists before it indexes the instance that
+uses it; a blob deleted in between would leave an instance without its file.
+So while an upload is being ingested (state ``ingesting``, completed within
+:data:`INGEST_GRACE_HOURS`), blob deletion waits for the next pass (the
+expired studies themselves are deleted, hence invisible, at once).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ log = logging.getLogger("portal.retention")
 CODE_TOMBSTONE_DAYS = 30
 UPLOAD_ROW_DAYS = 30
 ORPHAN_GRACE_SECONDS = 3600
+INGEST_GRACE_HOURS = 6
 _BATCH = 500
 
 
@@ -62,6 +66,7 @@ class PurgeReport:
     upload_files: int = 0
     blobs: int = 0
     orphan_files: int = 0
+    blobs_deferred: bool = False
 
     def as_dict(self) -> dict:
         """The counts as a plain dict (for JSON output)."""
@@ -155,7 +160,17 @@ def _purge_uploads(engine: Engine, settings: Settings, now, report: PurgeReport)
                 report.upload_files += _remove(path)
 
 
+def _ingest_running(engine: Engine, now) -> bool:
+    recent = now - timedelta(hours=INGEST_GRACE_HOURS)
+    with engine.connect() as conn:
+        return conn.execute(select(uploads.c.id).where(
+            uploads.c.state == "ingesting", uploads.c.completed_at > recent)).first() is not None
+
+
 def _purge_blobs(engine: Engine, settings: Settings, report: PurgeReport) -> None:
+    if _ingest_running(engine, utcnow()):
+        report.blobs_deferred = True
+        return
     store = blob_store_for(settings.data_dir)
     unreferenced = select(blobs.c.sha256).where(and_(
         ~exists().where(instances.c.sha256 == blobs.c.sha256),

@@ -168,3 +168,33 @@ def test_purge_cli_and_periodic_task(portal_factory, tmp_path):
     report = json.loads(run_cli("purge", "--data", str(data)).stdout)
     assert report["studies"] == 1 and report["blobs"] == 2
     assert blob_files(data) == set()
+
+
+def test_blob_deletion_waits_while_an_ingest_runs(tmp_path):
+    # No running portal here: its ingest worker would pick the row up.
+    from portal.accounts import create_user
+    from portal.config import Settings
+    from portal.db import open_database
+    settings = Settings(data_dir=tmp_path / "data")
+    engine = open_database(settings)
+    create_community(engine, "Eins", "One1")
+    user_id, _ = create_user(engine, "sender@example.org")
+    study = seed_study(engine, settings.data_dir, "One1", StudySpec(), series_count=1,
+                       per_series=1)
+    expire(engine, study.id)
+    now = utcnow()
+    with engine.begin() as conn:
+        community_id = conn.execute(select(communities.c.id)).scalar_one()
+        conn.execute(insert(uploads).values(
+            id="busy1", user_id=user_id, community_id=community_id, length=10, offset=10,
+            metadata={}, state="ingesting", created_at=now, completed_at=now,
+            expires_at=now + timedelta(days=1)))
+    report = purge(engine, settings)
+    assert report.studies == 1 and report.blobs_deferred and report.blobs == 0
+    assert blob_files(settings.data_dir) == study.shas
+    with engine.begin() as conn:
+        conn.execute(update(uploads).values(state="done"))
+    report = purge(engine, settings)
+    assert not report.blobs_deferred and report.blobs == 1
+    assert blob_files(settings.data_dir) == set()
+    engine.dispose()
