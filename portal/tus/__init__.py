@@ -5,7 +5,7 @@ worker. Without the lifespan (e.g. a custom server), call
 :func:`start_ingest_worker` and :func:`stop_ingest_worker` yourself.
 """
 
-from portal.tus.router import router
+from portal.tus.endpoints import router
 from portal.tus.service import service_for, start_ingest_worker, stop_ingest_worker
 
 __all__ = ["router", "service_for", "start_ingest_worker", "stop_ingest_worker"]

@@ -361,3 +361,23 @@ def test_bundle_spec_manifest_totals(tmp_path):
     spec: BundleSpec = study_spec(tmp_path / "s", series=1, per_series=1, pdf=minimal_pdf())
     manifest = spec.manifest()
     assert manifest["totals"]["bytes"] == sum(len(v) for v in spec.payloads.values())
+
+
+def test_upload_and_ingest_on_postgresql(portal_factory, make_user, postgres_url, tmp_path):
+    running = portal_factory(database_url=postgres_url)
+    user = make_user(target=running)
+    calls = TusCalls(running.url, user.token)
+    code = community(running)
+    spec = study_spec(tmp_path / "study", pdf=minimal_pdf())
+    data = bundle_bytes(spec)
+    url = calls.create_url(len(data), code)
+    half = len(data) // 2
+    assert calls.patch(url, 0, data[:half]).status_code == 204
+    assert calls.patch(url, 0, data[:half]).status_code == 409
+    assert calls.patch(url, half, data[half:]).status_code == 204
+    receipt = wait_receipt(calls, url)
+    assert receipt["state"] == "done"
+    _, again = send(calls, code, data)
+    assert {i["status"] for i in again["instances"]} == {"already_present"}
+    assert len(rows(running, instances)) == len(spec.instances)
+    assert len(rows(running, studies)) == 1
