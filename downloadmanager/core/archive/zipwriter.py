@@ -58,3 +58,25 @@ def write_zip(planned: list[PlannedFile], target: Path, *, compression: str = "s
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def zip_folder(folder: Path, target: Path, *, compression: str = "stored") -> Path:
+    """Write every file below FOLDER into the ZIP TARGET (names relative to FOLDER), streamed."""
+    method = COMPRESSIONS[compression]
+    fd, tmp = tempfile.mkstemp(prefix=".zip-", suffix=".part", dir=target.parent)
+    os.close(fd)
+    try:
+        make_private_file(Path(tmp))
+        with zipfile.ZipFile(tmp, "w", compression=method, allowZip64=True) as zf:
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                info = zipfile.ZipInfo(path.relative_to(folder).as_posix())
+                info.compress_type = method
+                info.external_attr = 0o600 << 16
+                info.file_size = path.stat().st_size
+                with open(path, "rb") as src, zf.open(info, "w") as dst:
+                    shutil.copyfileobj(src, dst, _CHUNK)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,274 @@
+"""Resumable, verified download of one study from the portal.
+
+Transport: the whole-study archive (``GET /api/studies/{uid}/archive``, a
+deterministic tar with an ETag) in one streamed HTTP response. One long
+stream is as fast as the link allows (no per-instance request round trips,
+unlike WADO-RS instance by instance), and because the archive is
+deterministic it resumes with ``Range: bytes=N-`` / ``If-Range: <etag>``.
+
+Every member is written into the partial area as it streams, hashed on the
+way and compared with the SHA-256 and size from the manifest
+(``GET /api/studies/{uid}/manifest``). Only then is it renamed to its final
+partial name and recorded in the :class:`~.partial.Journal`; a resume starts
+at the first byte after the last recorded member. A wrong checksum, a short
+body or a dropped connection costs a retry from that member (with backoff),
+never a bad file. Member names are only looked up in the manifest; file names
+are built from sanitised SOP Instance UIDs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from downloadmanager.core.archive.private_files import open_private
+from downloadmanager.core.download.client import DownloadError, StudySource
+from downloadmanager.core.download.partial import Journal, PartialArea, uid_name
+from downloadmanager.core.download.tarstream import (
+    ByteFeed,
+    StreamTruncated,
+    TarFormatError,
+    next_member,
+    padding,
+)
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+MAX_ATTEMPTS = 6
+MAX_BAD_CHECKSUMS = 3
+DISK_MARGIN = 64 << 20
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class ChecksumMismatch(Exception):
+    """One member's bytes do not match the manifest."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """One file the manifest promises."""
+
+    name: str  # member name in the archive (data, never a path)
+    size: int
+    sha256: str
+    target: Path  # our own file name in the partial area
+    kind: str  # "instance" or "document"
+    label: str  # original document file name (documents only)
+
+
+@dataclass(slots=True)
+class StudyFiles:
+    """What one finished study download produced (all verified)."""
+
+    study_uid: str
+    instance_files: list[Path] = field(default_factory=list)
+    documents: list[tuple[str, Path]] = field(default_factory=list)  # (original name, file)
+    bytes: int = 0
+
+
+def _expected_files(manifest: dict, area: PartialArea, study_uid: str) -> dict[str, Expected]:
+    expected: dict[str, Expected] = {}
+    inst_dir = area.instances_dir(study_uid)
+    for entry in manifest.get("instances", []):
+        name, sha, size = entry.get("path"), str(entry.get("sha256", "")).lower(), entry.get("size")
+        sop = str(entry.get("sop_instance_uid", ""))
+        if not isinstance(name, str) or not _HEX64.match(sha) or not isinstance(size, int) or size < 0 or not sop:
+            raise DownloadError("server_sent_garbage", detail="manifest entry without path, size or SHA-256")
+        expected[name] = Expected(name, size, sha, inst_dir / f"{uid_name(sop)}.dcm", "instance", "")
+    docs = manifest.get("documents", []) or []
+    if docs:
+        doc_dir = area.documents_dir(study_uid)
+        for n, entry in enumerate(docs, start=1):
+            name, sha, size = entry.get("path"), str(entry.get("sha256", "")).lower(), entry.get("size")
+            if not isinstance(name, str) or not _HEX64.match(sha) or not isinstance(size, int) or size < 0:
+                raise DownloadError("server_sent_garbage", detail="manifest document without path or SHA-256")
+            expected[name] = Expected(name, size, sha, doc_dir / f"{n:03d}.bin", "document",
+                                      str(entry.get("filename") or f"document-{n}"))
+    return expected
+
+
+def check_free_space(folder: Path, needed: int) -> None:
+    """Raise ``disk_full`` when FOLDER's file system has less than NEEDED (+ margin) free."""
+    free = shutil.disk_usage(folder).free
+    if free < needed + DISK_MARGIN:
+        raise DownloadError("disk_full", path=str(folder), need=_size(needed + DISK_MARGIN), free=_size(free))
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+class StudyFetcher:
+    """Download one study into AREA, verified, resuming what an earlier run left."""
+
+    def __init__(self, source: StudySource, study_uid: str, area: PartialArea, *,
+                 progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
+                 retry_delay: float = 1.0) -> None:
+        self.source = source
+        self.study_uid = study_uid
+        self.area = area
+        self.progress = progress
+        self.cancel = cancel or threading.Event()
+        self.retry_delay = retry_delay
+        self.bad_counts: dict[str, int] = {}
+
+    def prepare(self) -> tuple[dict, dict[str, Expected], Journal]:
+        """Fetch the manifest, load the journal and re-check files an earlier run verified."""
+        manifest = self.source.manifest(self.study_uid)
+        expected = _expected_files(manifest, self.area, self.study_uid)
+        journal = Journal(self.area.state_dir(self.study_uid))
+        etag = (manifest.get("archive") or {}).get("etag")
+        size = (manifest.get("archive") or {}).get("size")
+        if journal.etag is None or journal.etag != etag:
+            journal.start(etag, size)
+        else:
+            for name in sorted(journal.members, key=lambda n: journal.members[n]["end"]):
+                exp = expected.get(name)
+                if exp is not None and not _file_matches(exp):
+                    journal.forget_from(name)
+                    break
+        return manifest, expected, journal
+
+    def remaining_bytes(self, manifest: dict, journal: Journal) -> int:
+        size = (manifest.get("archive") or {}).get("size") or sum(
+            e.get("size", 0) for e in manifest.get("instances", []))
+        return max(0, int(size) - journal.offset)
+
+    def run(self) -> StudyFiles:
+        manifest, expected, journal = self.prepare()
+        check_free_space(self.area.target, self.remaining_bytes(manifest, journal))
+        total = int((manifest.get("archive") or {}).get("size") or 0)
+        attempts = 0
+        while not self._complete(expected, journal):
+            if self.cancel.is_set():
+                raise DownloadError("download_incomplete", failed=self._missing(expected, journal),
+                                    total=len(expected))
+            try:
+                finished = self._stream(expected, journal, total)
+                if finished and not self._complete(expected, journal):
+                    break  # the archive ended without some promised files
+            except ChecksumMismatch as exc:
+                count = self.bad_counts[exc.name] = self.bad_counts.get(exc.name, 0) + 1
+                log.warning("checksum mismatch in an archive member (attempt %d)", count)
+                if count >= MAX_BAD_CHECKSUMS:
+                    raise DownloadError("download_incomplete", failed=self._missing(expected, journal),
+                                        total=len(expected)) from None
+            except (requests.RequestException, StreamTruncated, ConnectionError, TimeoutError) as exc:
+                attempts += 1
+                log.info("archive stream interrupted (%s); resuming", type(exc).__name__)
+                if attempts >= MAX_ATTEMPTS:
+                    raise DownloadError("download_incomplete", failed=self._missing(expected, journal),
+                                        total=len(expected)) from None
+                time.sleep(self.retry_delay * min(2 ** (attempts - 1), 30))
+            except OSError as exc:  # our side: disk full, permissions
+                raise DownloadError("target_not_writable", path=str(self.area.root),
+                                    detail=exc.strerror or str(exc)) from None
+            except TarFormatError as exc:
+                raise DownloadError("server_sent_garbage", detail=str(exc)) from None
+        if not self._complete(expected, journal):
+            raise DownloadError("download_incomplete", failed=self._missing(expected, journal),
+                                total=len(expected))
+        result = StudyFiles(self.study_uid)
+        for exp in expected.values():
+            if exp.kind == "instance":
+                result.instance_files.append(exp.target)
+            else:
+                result.documents.append((exp.label, exp.target))
+            result.bytes += exp.size
+        return result
+
+    @staticmethod
+    def _complete(expected: dict[str, Expected], journal: Journal) -> bool:
+        return all(name in journal.members for name in expected)
+
+    @staticmethod
+    def _missing(expected: dict[str, Expected], journal: Journal) -> int:
+        return sum(1 for name in expected if name not in journal.members)
+
+    def _stream(self, expected: dict[str, Expected], journal: Journal, total: int) -> bool:
+        """Read the archive from the journal's offset; True when its end was reached."""
+        response = self.source.open_archive(self.study_uid, journal.offset, journal.etag)
+        with response:
+            if response.status_code == 416:
+                return True
+            start = journal.offset
+            if response.status_code == 200:
+                if start:
+                    # The server sent the whole archive (changed, or no ranges): start over.
+                    journal.start(response.headers.get("ETag") or journal.etag, journal.size)
+                    start = 0
+            else:
+                match = re.match(r"bytes (\d+)-(\d+)/(\d+|\*)", response.headers.get("Content-Range", ""))
+                if not match or int(match.group(1)) != start:
+                    raise DownloadError("server_sent_garbage", detail="range answer does not match the request")
+            feed = ByteFeed(response.iter_content(CHUNK), start)
+            while True:
+                if self.cancel.is_set():
+                    return False
+                member = next_member(feed)
+                if member is None:
+                    return True
+                self._take(feed, member, expected, journal)
+                if self.progress:
+                    self.progress(feed.offset, total)
+
+    def _take(self, feed: ByteFeed, member, expected: dict[str, Expected], journal: Journal) -> None:
+        exp = expected.get(member.name)
+        if exp is None or member.name in journal.members:
+            # manifest.json, a file we already have, or anything not promised: never written.
+            feed.skip(member.size + padding(member.size))
+            return
+        if member.size != exp.size:
+            feed.skip(member.size + padding(member.size))
+            raise ChecksumMismatch(member.name)
+        part = exp.target.with_name(exp.target.name + ".part")
+        digest = hashlib.sha256()
+        with open_private(part) as out:
+            remaining = member.size
+            while remaining:
+                data = feed.read_upto(min(remaining, CHUNK))
+                if not data:
+                    raise StreamTruncated(f"archive ended inside a member at offset {feed.offset}")
+                digest.update(data)
+                out.write(data)
+                remaining -= len(data)
+        feed.skip(padding(member.size))
+        if digest.hexdigest() != exp.sha256:
+            part.unlink(missing_ok=True)
+            raise ChecksumMismatch(member.name)
+        os.replace(part, exp.target)
+        journal.add(member.name, feed.offset, exp.sha256)
+
+
+def _file_matches(exp: Expected) -> bool:
+    try:
+        if exp.target.stat().st_size != exp.size:
+            return False
+        digest = hashlib.sha256()
+        with open(exp.target, "rb") as fh:
+            while block := fh.read(CHUNK):
+                digest.update(block)
+        return digest.hexdigest() == exp.sha256
+    except OSError:
+        return False
