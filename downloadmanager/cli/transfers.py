@@ -167,7 +167,22 @@ def _add_setting_options(parser: argparse.ArgumentParser) -> None:
                         help="upload only in this daily window, e.g. 19:00-07:00 ('' = any time)")
     parser.add_argument("--max-concurrent", type=int, metavar="N",
                         help="how many studies upload at the same time")
-    parser.add_argument("--chunk-size", metavar="SIZE", help="bytes per request, e.g. 8M")
+    parser.add_argument("--chunk-size", metavar="SIZE",
+                        help="bytes of the first (and smallest) request, e.g. 8M")
+    parser.add_argument("--max-chunk-size", metavar="SIZE",
+                        help="requests grow up to this on fast links (about 2 s each), e.g. 256M; "
+                             "equal to --chunk-size for fixed chunks")
+
+
+def parse_size(text: str) -> int:
+    """A size such as ``8M`` or ``256MiB`` in bytes (K/M/G are powers of 1024 here)."""
+    value = text.strip().lower().removesuffix("b").removesuffix("i")
+    factor = {"k": 1024, "m": 1024**2, "g": 1024**3}.get(value[-1:], 1)
+    number = value[:-1] if factor != 1 else value
+    try:
+        return int(float(number) * factor)
+    except ValueError:
+        raise ValueError(f"Not a size: {text!r} (examples: 8M, 256MiB)") from None
 
 
 def settings_from_args(args: argparse.Namespace, base: TransferSettings) -> TransferSettings:
@@ -180,7 +195,9 @@ def settings_from_args(args: argparse.Namespace, base: TransferSettings) -> Tran
     if args.max_concurrent is not None:
         changes["max_concurrent_jobs"] = args.max_concurrent
     if args.chunk_size is not None:
-        changes["chunk_size"] = parse_rate(args.chunk_size.replace("i", "")) or 0
+        changes["chunk_size"] = parse_size(args.chunk_size)
+    if args.max_chunk_size is not None:
+        changes["max_chunk_size"] = parse_size(args.max_chunk_size)
     if getattr(args, "staging", None) is not None:
         changes["staging"] = args.staging
     settings = replace(base, **changes)
@@ -212,7 +229,7 @@ def _dispatch(args: argparse.Namespace, store: QueueStore) -> int:
     if action == "settings":
         settings = load_transfer_settings()
         if any(v is not None for v in (args.bandwidth_limit, args.window, args.max_concurrent,
-                                       args.chunk_size, args.staging)):
+                                       args.chunk_size, args.max_chunk_size, args.staging)):
             settings = settings_from_args(args, settings)
             save_transfer_settings(settings)
         for key, value in asdict(settings).items():

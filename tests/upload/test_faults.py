@@ -54,7 +54,7 @@ def _job(cli):
 def test_kill_9_at_random_points_then_restart_completes(cli, real_portal, tmp_path):
     chunk = 256 * KIB
     study_source(tmp_path / "medium", series=2, per_series=12, rows=256, columns=256)
-    _write_settings(cli.home, chunk_size=chunk)
+    _write_settings(cli.home, chunk_size=chunk, max_chunk_size=chunk)
     rng = random.Random(20261127)
     with TcpProxy(("127.0.0.1", _port(real_portal.url)), rate=3 * MIB) as proxy:
         server = f"http://127.0.0.1:{proxy.port}"
@@ -120,12 +120,16 @@ def test_portal_killed_and_restarted_mid_upload(dm_home, memory_keyring, tmp_pat
                                        study_instance_uid=study.study_instance_uid,
                                        items=items_of(study))
                 runner = QueueRunner(store, lambda s, a: client, poll_interval=0.05,
-                                     settings=TransferSettings(chunk_size=256 * KIB))
+                                     settings=TransferSettings(chunk_size=256 * KIB,
+                                                               max_chunk_size=256 * KIB))
                 import threading
                 worker = threading.Thread(target=runner.run)
                 worker.start()
                 deadline = time.monotonic() + 60
-                while store.get_job(job_id, with_items=False).bytes_done < 1 * MIB:
+                while True:
+                    job = store.get_job(job_id, with_items=False)
+                    if job.state is JobState.UPLOADING and job.bytes_done >= 1 * MIB:
+                        break
                     assert time.monotonic() < deadline
                     time.sleep(0.02)
                 portal.kill()  # SIGKILL: no goodbye to the client
@@ -158,7 +162,8 @@ def test_cut_every_two_mib_with_50ms_rtt(dm_home, memory_keyring, real_portal, t
                                    study_instance_uid=study.study_instance_uid,
                                    items=items_of(study))
             QueueRunner(store, lambda s, a: client, poll_interval=0.05,
-                        settings=TransferSettings(chunk_size=chunk)).run()
+                        settings=TransferSettings(chunk_size=chunk,
+                                                  max_chunk_size=chunk)).run()
             job = store.get_job(job_id)
         assert job.state is JobState.DONE, job.error
         assert job.receipt["totals"]["accepted"] == 40

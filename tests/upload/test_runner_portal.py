@@ -30,6 +30,7 @@ def _queue(store, client, study, **kw):
 
 def _runner(store, client, **settings):
     options = {"chunk_size": 64 * KIB, **settings}
+    options.setdefault("max_chunk_size", options["chunk_size"])  # fixed chunks: countable
     return QueueRunner(store, lambda server, account: client,
                        settings=TransferSettings(**options), poll_interval=0.05)
 
@@ -230,6 +231,7 @@ def test_runner_waits_for_the_time_window(dm_home, real_portal, study):
         job_id = _queue(store, client, study)
         runner = QueueRunner(store, lambda s, a: client, poll_interval=0.05,
                              settings=TransferSettings(chunk_size=64 * KIB,
+                                                       max_chunk_size=64 * KIB,
                                                        time_window="19:00-07:00"),
                              now=lambda: clock["now"], sleep=fake_sleep)
         runner.run()

@@ -108,3 +108,23 @@ def test_backoff_grows_with_jitter_and_honours_retry_after():
         assert ceiling / 2 <= delay <= ceiling
     assert client.backoff_delay(3, retry_after=7.0) == 7.0
     assert client.backoff_delay(3, retry_after=10_000) == 600.0
+
+
+def test_chunks_grow_towards_two_seconds_per_request_within_limits():
+    from downloadmanager.core.transfers.tus_client import next_chunk_size
+
+    mib = 1024 * 1024
+    # 8 MiB in 0.1 s (80 MiB/s): grow, but at most 4x per step.
+    assert next_chunk_size(8 * mib, 8 * mib, 0.1, minimum=8 * mib, maximum=256 * mib) == 32 * mib
+    # 32 MiB in 0.8 s: 2 s would be 80 MiB.
+    assert next_chunk_size(32 * mib, 32 * mib, 0.8, minimum=8 * mib, maximum=256 * mib) == \
+        80 * mib
+    # ... and 32 MiB in 0.4 s would be 160 MiB, but growth is capped at 4x.
+    assert next_chunk_size(32 * mib, 32 * mib, 0.4, minimum=8 * mib, maximum=256 * mib) == \
+        128 * mib
+    assert next_chunk_size(128 * mib, 128 * mib, 0.1, minimum=8 * mib, maximum=256 * mib) == \
+        256 * mib
+    # A slow link (1 MiB/s): never below the configured chunk size.
+    assert next_chunk_size(8 * mib, 8 * mib, 8.0, minimum=8 * mib, maximum=256 * mib) == 8 * mib
+    # Fixed chunks when maximum == minimum.
+    assert next_chunk_size(8 * mib, 8 * mib, 0.01, minimum=8 * mib, maximum=8 * mib) == 8 * mib

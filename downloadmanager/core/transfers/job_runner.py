@@ -52,6 +52,7 @@ class JobContext:
     owner: str
     staging_root: Path
     chunk_size: int = DEFAULT_CHUNK
+    max_chunk_size: int | None = None
     limiter: BandwidthLimiter | None = None
     free_space: staging.FreeSpace = staging.disk_free
     window_open: Callable[[], bool] = lambda: True
@@ -155,6 +156,7 @@ class JobRunner:
     def _tus(self) -> TusClient:
         return TusClient(self.ctx.portal.tus_endpoint, session=requests.Session(),
                          auth=self.ctx.portal, chunk_size=self.ctx.chunk_size,
+                         max_chunk_size=self.ctx.max_chunk_size,
                          limiter=self.ctx.limiter, max_attempts=self.ctx.tus_max_attempts,
                          sleep=self.ctx.sleep, **self.ctx.tus_options)
 

@@ -79,7 +79,8 @@ class QueueRunner:
         """The context a job of SERVER/ACCOUNT runs with."""
         return JobContext(store=self.store, portal=self._portal(server, account),
                           owner=self.owner, staging_root=self.staging_root,
-                          chunk_size=self.settings.chunk_size, limiter=self.limiter,
+                          chunk_size=self.settings.chunk_size,
+                          max_chunk_size=self.settings.max_chunk_size, limiter=self.limiter,
                           free_space=self.free_space, window_open=self.window_open)
 
     def _run_job(self, job_id: int, server: str, account: str) -> None:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from downloadmanager.core import paths
-from downloadmanager.core.transfers.tus_client import DEFAULT_CHUNK
+from downloadmanager.core.transfers.tus_client import DEFAULT_CHUNK, DEFAULT_MAX_CHUNK
 from downloadmanager.core.transfers.window import TimeWindow
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,11 @@ FILE_NAME = "transfers.json"
 class TransferSettings:
     """Every setting of the upload engine with its default."""
 
-    #: Bytes per PATCH request.
+    #: Bytes of the first PATCH request, and the smallest chunk.
     chunk_size: int = DEFAULT_CHUNK
+    #: Chunks grow up to this on fast links (about 2 s per request); equal to
+    #: chunk_size for fixed chunks.
+    max_chunk_size: int = DEFAULT_MAX_CHUNK
     #: Global limit in bytes per second for all uploads together (0 = unlimited).
     bandwidth_limit: int = 0
     #: Daily window such as "19:00-07:00" ("" = any time).
@@ -45,6 +48,8 @@ class TransferSettings:
         """Raise ValueError with a readable message for an impossible value."""
         if self.chunk_size < 64 * 1024:
             raise ValueError("The chunk size must be at least 64 KiB.")
+        if self.max_chunk_size < self.chunk_size:
+            raise ValueError("The largest chunk cannot be smaller than the chunk size.")
         if self.bandwidth_limit < 0:
             raise ValueError("The bandwidth limit cannot be negative.")
         if self.max_concurrent_jobs < 1:

@@ -35,6 +35,12 @@ log = logging.getLogger(__name__)
 
 TUS_VERSION = "1.0.0"
 DEFAULT_CHUNK = 8 * 1024 * 1024
+DEFAULT_MAX_CHUNK = 256 * 1024 * 1024
+# A request should take about this long: long enough that the per-request cost
+# (a round trip, the server's fsync and checksum check) is small, short enough
+# that a pause reacts quickly and a lost chunk costs little time.
+TARGET_CHUNK_SECONDS = 2.0
+CHUNK_ALIGN = 256 * 1024
 RETRYABLE_STATUS = {423, 429, 500, 502, 503, 504}
 
 
@@ -106,6 +112,22 @@ class _ChunkBody:
             yield data
 
 
+def next_chunk_size(current: int, sent: int, seconds: float, *, minimum: int, maximum: int,
+                    target: float = TARGET_CHUNK_SECONDS) -> int:
+    """The size of the next chunk after SENT bytes took SECONDS.
+
+    Aims at TARGET seconds per request, grows at most 4x per step, stays
+    within [MINIMUM, MAXIMUM] and is a multiple of 256 KiB.
+    """
+    if seconds <= 0 or sent <= 0:
+        return min(max(current * 4, minimum), maximum)
+    ideal = sent / seconds * target
+    size = min(ideal, current * 4.0, float(maximum))
+    size = max(size, float(minimum))
+    aligned = int(size) // CHUNK_ALIGN * CHUNK_ALIGN
+    return max(minimum, min(maximum, aligned or minimum))
+
+
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -135,7 +157,7 @@ class TusClient:
 
     def __init__(self, endpoint: str, *, session: requests.Session | None = None,
                  auth: AuthProvider | None = None, chunk_size: int = DEFAULT_CHUNK,
-                 piece_size: int = PIECE, limiter: BandwidthLimiter | None = None,
+                 max_chunk_size: int | None = None, piece_size: int = PIECE, limiter: BandwidthLimiter | None = None,
                  max_attempts: int = 10, backoff_base: float = 0.5, backoff_max: float = 60.0,
                  timeout: tuple[float, float] = (15.0, 120.0),
                  sleep: Callable[[float], None] = time.sleep,
@@ -144,6 +166,9 @@ class TusClient:
         self.session = session or requests.Session()
         self.auth = auth
         self.chunk_size = chunk_size
+        # Chunks grow from CHUNK_SIZE on fast links (see next_chunk_size); None = fixed.
+        self.max_chunk_size = max(chunk_size, max_chunk_size or chunk_size)
+        self._next_chunk = chunk_size
         self.piece_size = piece_size
         self.limiter = limiter
         self.max_attempts = max_attempts
@@ -226,7 +251,7 @@ class TusClient:
         return response.status_code in (204, 200, 404, 410)
 
     def _patch(self, url: str, bundle: VirtualBundle, offset: int, algorithm: str | None) -> int:
-        length = min(self.chunk_size, len(bundle) - offset)
+        length = min(self._next_chunk, len(bundle) - offset)
         headers = {"Content-Type": "application/offset+octet-stream",
                    "Upload-Offset": str(offset), "Content-Length": str(length)}
         if algorithm:
@@ -238,12 +263,20 @@ class TusClient:
                 f"{algorithm} {base64.b64encode(digest.digest()).decode('ascii')}"
         sent = [0]
         body = _ChunkBody(bundle, offset, length, self.piece_size, self.limiter, sent)
+        started = time.monotonic()
         try:
             response = self._request("PATCH", url, headers=headers, data=body)
+        except _Retry:
+            self._next_chunk = self.chunk_size  # a troubled link: small chunks again
+            raise
         finally:
             self.bytes_sent += sent[0]
         if response.status_code == 204 and "Upload-Offset" in response.headers:
+            self._next_chunk = next_chunk_size(
+                self._next_chunk, length, time.monotonic() - started,
+                minimum=self.chunk_size, maximum=self.max_chunk_size)
             return int(response.headers["Upload-Offset"])
+        self._next_chunk = self.chunk_size
         if response.status_code == 409:
             raise _Retry("offset conflict (409): asking the server where to continue")
         if response.status_code == 460:
