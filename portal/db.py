@@ -21,10 +21,17 @@ def utcnow() -> datetime:
 
 
 def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; treat them as the UTC they were stored as."""
-    if value is not None and value.tzinfo is None:
+    """Normalise a stored time to ``timezone.utc``.
+
+    SQLite returns naive datetimes (the UTC they were stored as); psycopg
+    returns ``ZoneInfo('Etc/UTC')``, which ``email.utils.format_datetime``
+    (HTTP dates) refuses, so aware values are converted too.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
-    return value
+    return value.astimezone(timezone.utc)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
