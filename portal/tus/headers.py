@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from email.utils import format_datetime
 
 TUS_VERSION = "1.0.0"
@@ -141,7 +141,8 @@ def parse_checksum(value: str | None) -> tuple[str, bytes] | None:
 
 def http_date(value: datetime) -> str:
     """RFC 7231 date for ``Upload-Expires`` (e.g. ``Wed, 25 Jun 2025 16:00:00 GMT``)."""
-    return format_datetime(value, usegmt=True)
+    # psycopg hands out ZoneInfo("Etc/UTC"), which format_datetime refuses.
+    return format_datetime(value.astimezone(timezone.utc), usegmt=True)
 
 
 def cors_headers(origin: str | None) -> dict[str, str]:
