@@ -53,14 +53,6 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 ProgressCallback = Callable[[int, int], None]
 
 
-class ChecksumMismatch(Exception):
-    """One member's bytes do not match the manifest."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
-
-
 @dataclass(frozen=True, slots=True)
 class Expected:
     """One file the manifest promises."""
@@ -132,6 +124,7 @@ class StudyFetcher:
         self.cancel = cancel or threading.Event()
         self.retry_delay = retry_delay
         self.bad_counts: dict[str, int] = {}
+        self.bad_starts: dict[str, int] = {}  # member name -> archive offset of its header
 
     def prepare(self) -> tuple[dict, dict[str, Expected], Journal]:
         """Fetch the manifest, load the journal and re-check files an earlier run verified."""
@@ -160,35 +153,39 @@ class StudyFetcher:
         check_free_space(self.area.target, self.remaining_bytes(manifest, journal))
         total = int((manifest.get("archive") or {}).get("size") or 0)
         attempts = 0
+        offset = journal.offset
         while not self._complete(expected, journal):
             if self.cancel.is_set():
-                raise DownloadError("download_incomplete", failed=self._missing(expected, journal),
-                                    total=len(expected))
+                raise self._incomplete(expected, journal)
             try:
-                finished = self._stream(expected, journal, total)
-                if finished and not self._complete(expected, journal):
-                    break  # the archive ended without some promised files
-            except ChecksumMismatch as exc:
-                count = self.bad_counts[exc.name] = self.bad_counts.get(exc.name, 0) + 1
-                log.warning("checksum mismatch in an archive member (attempt %d)", count)
-                if count >= MAX_BAD_CHECKSUMS:
-                    raise DownloadError("download_incomplete", failed=self._missing(expected, journal),
-                                        total=len(expected)) from None
+                finished = self._stream(expected, journal, total, offset)
             except (requests.RequestException, StreamTruncated, ConnectionError, TimeoutError) as exc:
                 attempts += 1
                 log.info("archive stream interrupted (%s); resuming", type(exc).__name__)
                 if attempts >= MAX_ATTEMPTS:
-                    raise DownloadError("download_incomplete", failed=self._missing(expected, journal),
-                                        total=len(expected)) from None
+                    raise self._incomplete(expected, journal) from None
                 time.sleep(self.retry_delay * min(2 ** (attempts - 1), 30))
+                offset = self._resume_offset(expected, journal)
+                continue
             except OSError as exc:  # our side: disk full, permissions
                 raise DownloadError("target_not_writable", path=str(self.area.root),
                                     detail=exc.strerror or str(exc)) from None
             except TarFormatError as exc:
                 raise DownloadError("server_sent_garbage", detail=str(exc)) from None
-        if not self._complete(expected, journal):
-            raise DownloadError("download_incomplete", failed=self._missing(expected, journal),
-                                total=len(expected))
+            if not finished or self._complete(expected, journal):
+                continue
+            # The archive ended with files missing: damaged ones are fetched
+            # again from where they start, a few times at most.
+            missing = [n for n in expected if n not in journal.members]
+            if any(self.bad_counts.get(n, 0) >= MAX_BAD_CHECKSUMS for n in missing):
+                raise self._incomplete(expected, journal)
+            starts = [self.bad_starts[n] for n in missing if n in self.bad_starts]
+            if starts:
+                offset = min(starts)
+            elif offset > 0:
+                offset = 0  # e.g. after a crash: look through the whole archive once more
+            else:
+                raise self._incomplete(expected, journal)  # promised files are not in the archive
         result = StudyFiles(self.study_uid)
         for exp in expected.values():
             if exp.kind == "instance":
@@ -198,6 +195,15 @@ class StudyFetcher:
             result.bytes += exp.size
         return result
 
+    def _incomplete(self, expected: dict[str, Expected], journal: Journal) -> DownloadError:
+        return DownloadError("download_incomplete", failed=self._missing(expected, journal),
+                             total=len(expected))
+
+    def _resume_offset(self, expected: dict[str, Expected], journal: Journal) -> int:
+        """Where to continue: the start of the first damaged file still missing, else after the last good one."""
+        starts = [self.bad_starts[n] for n in expected if n not in journal.members and n in self.bad_starts]
+        return min(starts + [journal.offset])
+
     @staticmethod
     def _complete(expected: dict[str, Expected], journal: Journal) -> bool:
         return all(name in journal.members for name in expected)
@@ -206,18 +212,18 @@ class StudyFetcher:
     def _missing(expected: dict[str, Expected], journal: Journal) -> int:
         return sum(1 for name in expected if name not in journal.members)
 
-    def _stream(self, expected: dict[str, Expected], journal: Journal, total: int) -> bool:
-        """Read the archive from the journal's offset; True when its end was reached."""
-        response = self.source.open_archive(self.study_uid, journal.offset, journal.etag)
+    def _stream(self, expected: dict[str, Expected], journal: Journal, total: int, start: int) -> bool:
+        """Read the archive from byte START; True when its end was reached."""
+        response = self.source.open_archive(self.study_uid, start, journal.etag)
         with response:
             if response.status_code == 416:
                 return True
-            start = journal.offset
             if response.status_code == 200:
-                if start:
-                    # The server sent the whole archive (changed, or no ranges): start over.
-                    journal.start(response.headers.get("ETag") or journal.etag, journal.size)
-                    start = 0
+                etag = response.headers.get("ETag")
+                if start and etag and etag != journal.etag:
+                    # The archive changed since the manifest: start over.
+                    journal.start(etag, journal.size)
+                start = 0  # whole body: files we have are skipped, not rewritten
             else:
                 match = re.match(r"bytes (\d+)-(\d+)/(\d+|\*)", response.headers.get("Content-Range", ""))
                 if not match or int(match.group(1)) != start:
@@ -233,6 +239,11 @@ class StudyFetcher:
                 if self.progress:
                     self.progress(feed.offset, total)
 
+    def _damaged(self, member) -> None:
+        count = self.bad_counts[member.name] = self.bad_counts.get(member.name, 0) + 1
+        self.bad_starts[member.name] = member.header_offset
+        log.warning("an archive member failed its checksum (attempt %d)", count)
+
     def _take(self, feed: ByteFeed, member, expected: dict[str, Expected], journal: Journal) -> None:
         exp = expected.get(member.name)
         if exp is None or member.name in journal.members:
@@ -241,7 +252,8 @@ class StudyFetcher:
             return
         if member.size != exp.size:
             feed.skip(member.size + padding(member.size))
-            raise ChecksumMismatch(member.name)
+            self._damaged(member)
+            return
         part = exp.target.with_name(exp.target.name + ".part")
         digest = hashlib.sha256()
         with open_private(part) as out:
@@ -256,7 +268,8 @@ class StudyFetcher:
         feed.skip(padding(member.size))
         if digest.hexdigest() != exp.sha256:
             part.unlink(missing_ok=True)
-            raise ChecksumMismatch(member.name)
+            self._damaged(member)
+            return
         os.replace(part, exp.target)
         journal.add(member.name, feed.offset, exp.sha256)
 
