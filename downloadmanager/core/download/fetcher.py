@@ -40,6 +40,7 @@ from downloadmanager.core.download.tarstream import (
     TarFormatError,
     next_member,
     padding,
+    prefetched,
 )
 
 log = logging.getLogger(__name__)
@@ -228,7 +229,7 @@ class StudyFetcher:
                 match = re.match(r"bytes (\d+)-(\d+)/(\d+|\*)", response.headers.get("Content-Range", ""))
                 if not match or int(match.group(1)) != start:
                     raise DownloadError("server_sent_garbage", detail="range answer does not match the request")
-            feed = ByteFeed(response.iter_content(CHUNK), start)
+            feed = ByteFeed(prefetched(response.iter_content(CHUNK)), start)
             while True:
                 if self.cancel.is_set():
                     return False

@@ -167,3 +167,51 @@ def next_member(feed: ByteFeed) -> Member | None:
         # Directory, link, device, FIFO ...: never created; skip its data.
         feed.skip(size + padding(size))
         pax, long_name, start = {}, None, None
+
+
+_END = object()
+
+
+def prefetched(chunks: Iterator[bytes], depth: int = 8) -> Iterator[bytes]:
+    """Iterate CHUNKS read ahead by a helper thread (network receive overlaps hashing and writing).
+
+    Socket reads, SHA-256 and file writes all release the GIL, so on two
+    cores the receive and the verify-and-write work run side by side. An
+    exception of the reading side is re-raised in the consumer.
+    """
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def pump() -> None:
+        try:
+            for chunk in chunks:
+                if not offer(chunk):
+                    return
+            offer(_END)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            offer(exc)
+
+    thread = threading.Thread(target=pump, name="archive-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()

@@ -1,0 +1,129 @@
+"""Benchmark the download of a study by access code against ``curl`` of the same archive.
+
+Builds a study of about ``--mb`` MB (512x512 16-bit CT images, about 0.5 MB
+each), stores it in a fresh portal data folder, starts the real portal
+(``downloadmanager-portal serve``, a separate process on 127.0.0.1), creates
+an access code and measures, best of ``--repeat`` interleaved runs:
+
+* reference: ``curl -o study.tar`` of ``/api/studies/{uid}/archive`` with the
+  code token (bytes to disk, nothing else);
+* ours: ``DownloadJob.run()`` - stream the same archive, SHA-256 of every
+  instance, write each into the partial area, scan, lay out the readable
+  folders and move them into place.
+
+Target: ours >= 0.8x curl's MB/s.
+
+Run: ``.venv/bin/python bench/download.py [--mb 1024] [--repeat 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from downloadmanager.core.access_code import CodeInput  # noqa: E402
+from downloadmanager.core.download.job import DownloadJob, redeem_and_list  # noqa: E402
+from portal.accounts import add_membership, create_user  # noqa: E402
+from portal.app import create_app  # noqa: E402
+from portal.communities import create_community  # noqa: E402
+from portal.config import Settings  # noqa: E402
+from tests.dicom_factory import StudySpec  # noqa: E402
+from tests.portal.conftest import free_port, portal_cli, wait_healthy  # noqa: E402
+from tests.portal.seed import seed_study  # noqa: E402
+
+
+PROFILE = "--profile" in sys.argv
+
+
+def prepare(data: Path, megabytes: int) -> tuple[str, str]:
+    """Seed the study; return (sender email, password)."""
+    app = create_app(Settings(data_dir=data))
+    engine = app.state.engine
+    create_community(engine, "Bench", "bN1X")
+    user_id, password = create_user(engine, "bench@example.org")
+    add_membership(engine, user_id, "bN1X")
+    count = max(2, megabytes * 2)  # ~0.5 MB per image
+    per_series = 100
+    seed_study(engine, data, "bN1X", StudySpec(birth_date="19700101"), sender_user_id=user_id,
+               series_count=max(1, count // per_series), per_series=min(per_series, count))
+    engine.dispose()
+    return "bench@example.org", password
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=1024)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of our side")
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="bench-download-"))
+    proc = None
+    try:
+        data = base / "portal"
+        import tests.dicom_factory as factory
+        original = factory.make_ct_dataset
+        factory.make_ct_dataset = lambda *a, **k: original(*a, **{**k, "rows": 512, "columns": 512})
+        email, password = prepare(data, args.mb)
+        factory.make_ct_dataset = original
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen([*portal_cli(), "serve", "--host", "127.0.0.1", "--port", str(port),
+                                 "--data", str(data), "--public-url", url, "--log-level", "warning"],
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_healthy(url, timeout=60, process=proc)
+        token = requests.post(f"{url}/api/login", json={"email": email, "password": password}).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        [study] = requests.get(f"{url}/api/communities/bN1X/inbox", headers=headers).json()["studies"]
+        created = requests.post(f"{url}/api/codes", headers=headers, json={
+            "study_uids": [study["study_instance_uid"]], "birth_date": "1970-01-01", "weeks": 4}).json()
+        session = redeem_and_list(url, CodeInput(created["code"].replace("-", "")), "1970-01-01")
+        uid = study["study_instance_uid"]
+        size = session.source.manifest(uid)["archive"]["size"]
+        code_token = session.source.session.headers["Authorization"]
+        curl_times, our_times = [], []
+        for n in range(args.repeat):
+            out = base / f"curl-{n}.tar"
+            start = time.perf_counter()
+            subprocess.run(["curl", "-sS", "-f", "-H", f"Authorization: {code_token}", "-o", str(out),
+                            f"{url}/api/studies/{uid}/archive"], check=True)
+            curl_times.append(time.perf_counter() - start)
+            assert out.stat().st_size == size
+            out.unlink()
+            target = base / f"ours-{n}"
+            start = time.perf_counter()
+            job = DownloadJob(session.source, [uid], target, f"bench{n}")
+            if PROFILE:
+                import cProfile, pstats
+                prof = cProfile.Profile()
+                result = prof.runcall(job.run)
+                pstats.Stats(prof).sort_stats("tottime").print_stats(12)
+            else:
+                result = job.run()
+            our_times.append(time.perf_counter() - start)
+            assert result.instance_count == study["instance_count"]
+            shutil.rmtree(target)
+        mb = size / 1e6
+        curl, ours = min(curl_times), min(our_times)
+        print(f"archive: {mb:.0f} MB, {study['instance_count']} instances")
+        print(f"curl:                         {curl:.2f} s  {mb / curl:7.0f} MB/s")
+        print(f"ours (verify + lay out):      {ours:.2f} s  {mb / ours:7.0f} MB/s  ratio {curl / ours:.2f}x"
+              f"  (target >= 0.8x)")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(15)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
