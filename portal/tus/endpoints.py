@@ -45,17 +45,17 @@ _ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: 
 
 # -- helpers -------------------------------------------------------------------
 def _response(request: Request, status: int, headers: dict[str, str] | None = None,
-              detail: str | None = None) -> Response:
+              detail: str | None = None, error: str | None = None) -> Response:
     all_headers = {"Tus-Resumable": th.TUS_VERSION, **th.cors_headers(request.headers.get("origin"))}
     all_headers.update(headers or {})
     if detail is not None and request.method != "HEAD":
-        return error_response(status, _ERROR_CODES.get(status, "upload_error"), detail,
-                              all_headers)
+        return error_response(status, error or _ERROR_CODES.get(status, "upload_error"),
+                              detail, all_headers)
     return Response(status_code=status, headers=all_headers)
 
 
 def _error(request: Request, exc: TusError) -> Response:
-    return _response(request, exc.status, exc.headers, exc.message)
+    return _response(request, exc.status, exc.headers, exc.message, exc.error)
 
 
 async def _user(request: Request) -> Principal:
@@ -119,7 +119,8 @@ async def _write_body(request: Request, service: TusService, record: UploadRecor
     except Superseded:
         current = await run_io(service.store.get, record.id)
         raise TusError(409, "a newer request for this upload took over",
-                       {"Upload-Offset": str(current.offset if current else 0)}) from None
+                       {"Upload-Offset": str(current.offset if current else 0)},
+                       error="superseded") from None
     finally:
         writer.close()
         service.slots.release(record.id)
@@ -251,7 +252,7 @@ async def tus_delete(upload_id: str, request: Request) -> Response:
         record = await run_io(service.store.get_for_owner, upload_id, principal.user_id)
         if record.state == INGESTING:
             raise TusError(409, "the upload is being verified; try again when its receipt "
-                                "is ready")
+                                "is ready", error="upload_verifying")
         await run_io(service.terminate, upload_id)
         return _response(request, 204)
     except TusError as exc:

@@ -43,11 +43,13 @@ _METADATA_KEY = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 class TusError(Exception):
     """A request the tus protocol answers with STATUS and a short MESSAGE."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None,
+                 error: str | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.error = error  # machine code for the error body; None: by status
 
 
 def check_tus_resumable(value: str | None) -> None:
