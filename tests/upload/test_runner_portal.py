@@ -238,3 +238,32 @@ def test_runner_waits_for_the_time_window(dm_home, real_portal, study):
         assert store.state_of(job_id) is JobState.DONE
     assert sum(slept) == pytest.approx(7 * 3600)
     assert clock["now"].hour == 19
+
+
+def test_unreachable_portal_leaves_the_job_queued_for_the_next_run(dm_home, real_portal, study):
+    from downloadmanager.core.portal_client import PortalClient
+    from tests.portal.conftest import free_port
+
+    client = logged_in_client(real_portal)
+    with QueueStore() as store:
+        job_id = _queue(store, client, study)
+        nowhere = PortalClient(f"http://127.0.0.1:{free_port()}", client.email)
+        nowhere._token = "unused"  # the upload fails on the network, not on the login
+        runner = QueueRunner(store, lambda s, a: nowhere, poll_interval=0.05,
+                             settings=TransferSettings(chunk_size=64 * KIB))
+        runner.context = _with_fast_retries(runner.context)
+        runner.run()  # returns: the job is deferred, not retried forever
+        job = store.get_job(job_id)
+        assert job.state is JobState.QUEUED
+        assert "could not be reached" in job.error and "continues automatically" in job.error
+        _runner(store, client).run()  # next start: the portal is back
+        assert store.state_of(job_id) is JobState.DONE
+
+
+def _with_fast_retries(make_context):
+    def context(server, account):
+        ctx = make_context(server, account)
+        ctx.tus_max_attempts = 2
+        ctx.sleep = lambda seconds: None
+        return ctx
+    return context

@@ -156,6 +156,14 @@ class VirtualBundle:
     def __len__(self) -> int:
         return self.length
 
+    def clone(self) -> "VirtualBundle":
+        """The same bundle with its own file handle (for reading from another thread)."""
+        twin = object.__new__(VirtualBundle)
+        twin._segments, twin._starts, twin.length = self._segments, self._starts, self.length
+        twin._open_path = None
+        twin._open_file = None
+        return twin
+
     def close(self) -> None:
         """Close the member file kept open between reads."""
         if self._open_file is not None:

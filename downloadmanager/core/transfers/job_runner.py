@@ -22,6 +22,7 @@ from downloadmanager.core.transfers import staging
 from downloadmanager.core.transfers.bundle import VirtualBundle
 from downloadmanager.core.transfers.errors import (
     JobControlInterrupt,
+    NetworkError,
     SourceChangedError,
     TransferError,
 )
@@ -90,6 +91,8 @@ class JobRunner:
     def __init__(self, job_id: int, ctx: JobContext) -> None:
         self.job_id = job_id
         self.ctx = ctx
+        # Set when the portal was unreachable: the job stays queued for a later run.
+        self.deferred = False
 
     def _control(self) -> None:
         """Stop if another process paused/cancelled the job or the window closed."""
@@ -123,6 +126,13 @@ class JobRunner:
             store.clear_prepared(self.job_id)
             self._fail(f"{exc} Run 'downloadmanager transfers retry {self.job_id}' to upload "
                        f"the files as they are now.")
+        except NetworkError as exc:
+            # Not the job's fault: keep it queued; the next start of the program
+            # (or 'transfers run') continues it from where the portal is.
+            self.deferred = True
+            store.set_state(self.job_id, JobState.QUEUED, only_from=ACTIVE,
+                            error=f"{exc} It continues automatically the next time the "
+                                  f"program starts (or with 'downloadmanager transfers run').")
         except TransferError as exc:
             self._fail(str(exc))
         except Exception as exc:  # the runner must survive; the user sees what happened

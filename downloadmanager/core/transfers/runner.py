@@ -60,6 +60,8 @@ class QueueRunner:
         self._portal_for = portal_for
         self._portals: dict[tuple[str, str], PortalClient] = {}
         self._active: dict[int, threading.Thread] = {}
+        # Jobs that could not reach the portal in this run: left queued for the next run.
+        self._deferred: set[int] = set()
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self.stopped = threading.Event()
@@ -85,7 +87,11 @@ class QueueRunner:
 
     def _run_job(self, job_id: int, server: str, account: str) -> None:
         try:
-            state = JobRunner(job_id, self.context(server, account)).run()
+            job_runner = JobRunner(job_id, self.context(server, account))
+            state = job_runner.run()
+            if job_runner.deferred:
+                with self._lock:
+                    self._deferred.add(job_id)
             if self.on_change is not None:
                 self.on_change(job_id, state)
         except Exception:  # never let one job take the runner down
@@ -104,8 +110,10 @@ class QueueRunner:
         """
         wanted = set(only) if only is not None else None
         while not self.stopped.is_set():
+            with self._lock:
+                deferred = set(self._deferred)
             runnable = [j for j in self.store.list_jobs(RUNNABLE)
-                        if wanted is None or j.id in wanted]
+                        if (wanted is None or j.id in wanted) and j.id not in deferred]
             with self._lock:
                 active = set(self._active)
             waiting = [j for j in runnable if j.id not in active]

@@ -13,8 +13,10 @@ import base64
 import hashlib
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Protocol
@@ -128,6 +130,60 @@ def next_chunk_size(current: int, sent: int, seconds: float, *, minimum: int, ma
     return max(minimum, min(maximum, aligned or minimum))
 
 
+class _ChecksumAhead:
+    """Chunk checksums computed one chunk ahead in a background thread.
+
+    The checksum header must precede the body, so a chunk is read twice:
+    once to hash it, once to send it. Hashing chunk N+1 while chunk N is on
+    the wire (hashlib releases the GIL) hides the first pass. The hashing
+    thread reads through its own view of the bundle (own file handle).
+    """
+
+    def __init__(self, bundle: VirtualBundle, algorithm: str, piece: int) -> None:
+        self._bundle = bundle.clone()
+        self._algorithm = algorithm
+        self._piece = piece
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="tus-checksum")
+        self._lock = threading.Lock()
+        self._pending: dict[tuple[int, int], Future] = {}
+
+    def _compute(self, offset: int, length: int) -> str:
+        digest = hashlib.new(self._algorithm)
+        for piece in self._bundle.iter_range(offset, length, self._piece):
+            digest.update(piece)
+        return f"{self._algorithm} {base64.b64encode(digest.digest()).decode('ascii')}"
+
+    def prefetch(self, offset: int, length: int) -> None:
+        """Start hashing [OFFSET, OFFSET+LENGTH) in the background."""
+        if length <= 0 or offset + length > len(self._bundle):
+            return
+        with self._lock:
+            if (offset, length) not in self._pending:
+                self._pending[(offset, length)] = self._pool.submit(self._compute, offset, length)
+
+    def has(self, offset: int, length: int) -> bool:
+        """True if this range is being (or was) hashed ahead."""
+        with self._lock:
+            return (offset, length) in self._pending
+
+    def header(self, offset: int, length: int) -> str:
+        """The Upload-Checksum header value for [OFFSET, OFFSET+LENGTH)."""
+        with self._lock:
+            future = self._pending.pop((offset, length), None)
+            # Anything else hashed ahead is for a plan that changed: drop it.
+            for other in self._pending.values():
+                other.cancel()
+            self._pending.clear()
+        if future is None:
+            future = self._pool.submit(self._compute, offset, length)
+        return future.result()
+
+    def close(self) -> None:
+        """Stop the hashing thread and close its file handle."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._bundle.close()
+
+
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -169,6 +225,8 @@ class TusClient:
         # Chunks grow from CHUNK_SIZE on fast links (see next_chunk_size); None = fixed.
         self.max_chunk_size = max(chunk_size, max_chunk_size or chunk_size)
         self._next_chunk = chunk_size
+        self._rate: float | None = None
+        self._ahead: _ChecksumAhead | None = None
         self.piece_size = piece_size
         self.limiter = limiter
         self.max_attempts = max_attempts
@@ -250,17 +308,18 @@ class TusClient:
             return False
         return response.status_code in (204, 200, 404, 410)
 
-    def _patch(self, url: str, bundle: VirtualBundle, offset: int, algorithm: str | None) -> int:
+    def _patch(self, url: str, bundle: VirtualBundle, offset: int,
+               ahead: _ChecksumAhead | None) -> int:
         length = min(self._next_chunk, len(bundle) - offset)
         headers = {"Content-Type": "application/offset+octet-stream",
                    "Upload-Offset": str(offset), "Content-Length": str(length)}
-        if algorithm:
-            digest = hashlib.new(algorithm)
-            # First pass for the checksum; the second pass streams (page cache keeps it cheap).
-            for piece in bundle.iter_range(offset, length, self.piece_size):
-                digest.update(piece)
-            headers["Upload-Checksum"] = \
-                f"{algorithm} {base64.b64encode(digest.digest()).decode('ascii')}"
+        guess = 0
+        if ahead is not None:
+            headers["Upload-Checksum"] = ahead.header(offset, length)
+            # Hash the next chunk while this one is on the wire; its size is
+            # predicted from the last measured rate (see _after_success).
+            guess = min(self._predicted_chunk(length), len(bundle) - offset - length)
+            ahead.prefetch(offset + length, guess)
         sent = [0]
         body = _ChunkBody(bundle, offset, length, self.piece_size, self.limiter, sent)
         started = time.monotonic()
@@ -272,9 +331,7 @@ class TusClient:
         finally:
             self.bytes_sent += sent[0]
         if response.status_code == 204 and "Upload-Offset" in response.headers:
-            self._next_chunk = next_chunk_size(
-                self._next_chunk, length, time.monotonic() - started,
-                minimum=self.chunk_size, maximum=self.max_chunk_size)
+            self._after_success(length, time.monotonic() - started, guess)
             return int(response.headers["Upload-Offset"])
         self._next_chunk = self.chunk_size
         if response.status_code == 409:
@@ -288,6 +345,21 @@ class TusClient:
             raise _Retry("token renewed")
         self._raise_for(response, "sending data")
         raise _Retry(f"PATCH answered {response.status_code}")
+
+    def _predicted_chunk(self, current: int) -> int:
+        if self._rate is None:
+            return current
+        return next_chunk_size(current, int(self._rate * TARGET_CHUNK_SECONDS),
+                               TARGET_CHUNK_SECONDS, minimum=self.chunk_size,
+                               maximum=self.max_chunk_size)
+
+    def _after_success(self, length: int, seconds: float, prefetched: int) -> None:
+        """Adapt the chunk size; keep a pre-hashed next chunk unless the link slowed down."""
+        wanted = next_chunk_size(length, length, seconds, minimum=self.chunk_size,
+                                 maximum=self.max_chunk_size)
+        if seconds > 0:
+            self._rate = length / seconds
+        self._next_chunk = prefetched if 0 < prefetched <= wanted else wanted
 
     def _raise_for(self, response: requests.Response, doing: str) -> None:
         status = response.status_code
@@ -320,13 +392,26 @@ class TusClient:
         e.g. when the job was paused from another process). ``on_progress``
         receives the server-confirmed offset.
         """
+        try:
+            return self._upload_loop(bundle, store, metadata, on_progress, between_chunks)
+        finally:
+            if self._ahead is not None:
+                self._ahead.close()
+                self._ahead = None
+
+    def _upload_loop(self, bundle: VirtualBundle, store: UrlStore, metadata: dict[str, str],
+                     on_progress: Callable[[int], None] | None,
+                     between_chunks: Callable[[], None] | None) -> str:
         length = len(bundle)
         attempts = 0
         best = -1
         url = store.get()
+        ahead: _ChecksumAhead | None = None
         while True:
             try:
                 algorithm = self.capabilities().checksum
+                if algorithm and ahead is None:
+                    ahead = self._ahead = _ChecksumAhead(bundle, algorithm, self.piece_size)
                 if url is None:
                     url = self.create(length, metadata)
                     store.save(url)
@@ -340,7 +425,7 @@ class TusClient:
                 while offset < length:
                     if between_chunks is not None:
                         between_chunks()
-                    offset = self._patch(url, bundle, offset, algorithm)
+                    offset = self._patch(url, bundle, offset, ahead)
                     if offset > best:
                         best, attempts = offset, 0  # progress resets the backoff
                     if on_progress is not None:
