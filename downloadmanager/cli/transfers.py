@@ -73,7 +73,10 @@ def print_json(document) -> None:
 
 def make_runner(store: QueueStore, settings: TransferSettings,
                 portal: PortalClient | None = None, verbose: bool = True) -> QueueRunner:
-    """A queue runner whose jobs log in with PORTAL (if it matches) or the stored logins."""
+    """A queue runner whose jobs log in with PORTAL (if it matches) or the stored logins.
+
+    ``runner.outcomes`` maps each job it worked on to the state it ended in.
+    """
     credentials = portal.credentials if portal is not None else CredentialStore()
 
     def portal_for(server: str, account: str) -> PortalClient:
@@ -83,10 +86,13 @@ def make_runner(store: QueueStore, settings: TransferSettings,
         return PortalClient(server, account, credentials=credentials)
 
     def changed(job_id: int, state: JobState) -> None:
+        runner.outcomes[job_id] = state
         if verbose:
             print(f"transfer {job_id}: {state.value}", file=sys.stderr)
 
-    return QueueRunner(store, portal_for, settings=settings, on_change=changed)
+    runner = QueueRunner(store, portal_for, settings=settings, on_change=changed)
+    runner.outcomes = {}  # job id -> state it ended in during this run
+    return runner
 
 
 class ProgressPrinter:
@@ -241,7 +247,8 @@ def _dispatch(args: argparse.Namespace, store: QueueStore) -> int:
         runner = make_runner(store, settings, portal)
         with ProgressPrinter(store, None):
             runner.run()
-        failed = [j for j in store.list_jobs([JobState.FAILED])]
+        failed = [store.get_job(job_id, with_items=False)
+                  for job_id, state in runner.outcomes.items() if state is JobState.FAILED]
         for job in failed:
             print(job_line(job), file=sys.stderr)
         return 1 if failed else 0

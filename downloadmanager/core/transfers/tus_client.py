@@ -331,7 +331,9 @@ class TusClient:
         finally:
             self.bytes_sent += sent[0]
         if response.status_code == 204 and "Upload-Offset" in response.headers:
-            self._after_success(length, time.monotonic() - started, guess)
+            seconds = time.monotonic() - started
+            log.debug("PATCH %d+%d took %.3f s", offset, length, seconds)
+            self._after_success(length, seconds, guess)
             return int(response.headers["Upload-Offset"])
         self._next_chunk = self.chunk_size
         if response.status_code == 409:
