@@ -171,3 +171,44 @@ def test_cut_every_two_mib_with_50ms_rtt(dm_home, memory_keyring, real_portal, t
         requests_made = proxy.connections + job.bytes_total // chunk + 40
         assert proxy.bytes_up <= job.bytes_total + proxy.cuts * chunk + \
             requests_made * REQUEST_OVERHEAD
+
+
+def test_pause_and_cancel_from_another_process_while_run_is_busy(cli, real_portal, tmp_path):
+    study_source(tmp_path / "medium", series=2, per_series=10, rows=256, columns=256)
+    _write_settings(cli.home, chunk_size=128 * KIB, max_chunk_size=128 * KIB)
+    with TcpProxy(("127.0.0.1", _port(real_portal.url)), rate=1 * MIB) as proxy:
+        server = f"http://127.0.0.1:{proxy.port}"
+        assert cli.run("login", "--server", server, "--email", real_portal.email,
+                       "--password-stdin", stdin=real_portal.password + "\n").returncode == 0
+        assert cli.run("upload", str(tmp_path / "medium"), "--community", COMMUNITY,
+                       "--no-wait").returncode == 0
+        job_id = str(_job(cli)["id"])
+        runner = cli.start("transfers", "run")
+        deadline = time.monotonic() + 60
+        while not (_job(cli)["state"] == "uploading" and _job(cli)["bytes_done"] > 0):
+            assert time.monotonic() < deadline and runner.poll() is None
+            time.sleep(0.05)
+        assert cli.run("transfers", "pause", job_id).returncode == 0
+        out, err = runner.communicate(timeout=60)  # the runner notices and exits
+        job = _job(cli)
+        assert runner.returncode == 0, err
+        assert job["state"] == "paused" and 0 < job["bytes_done"] < job["bytes_total"]
+        url = job["upload_url"]
+
+        assert cli.run("transfers", "resume", job_id).returncode == 0
+        paused_at = job["bytes_done"]
+        runner = cli.start("transfers", "run")
+        while not (_job(cli)["state"] == "uploading" and _job(cli)["bytes_done"] > paused_at):
+            assert time.monotonic() < deadline + 60 and runner.poll() is None
+            time.sleep(0.05)
+        cancel = cli.run("transfers", "cancel", job_id, "--json")
+        runner.communicate(timeout=60)
+        assert cancel.returncode == 0, cancel.stderr
+        job = _job(cli)
+        assert job["state"] == "cancelled" and job["bytes_done"] < job["bytes_total"]
+        import requests
+        token = requests.post(f"{real_portal.url}/api/login", json={
+            "email": real_portal.email, "password": real_portal.password}).json()["token"]
+        head = requests.head(url.replace(str(proxy.port), str(_port(real_portal.url))),
+                             headers={"Tus-Resumable": "1.0.0", "Authorization": f"Bearer {token}"})
+        assert head.status_code in (404, 410)  # terminated on the server (tus DELETE)
