@@ -20,6 +20,8 @@ APT_PACKAGES=(
   postgresql
   # third-party tus peers (tus-js-client, @tus/server) run on Node.js
   curl iproute2
+  # PDF receipts and code sheets: a Unicode font; tests render pages with pdftoppm
+  fonts-dejavu-core poppler-utils
 )
 if ! command -v node >/dev/null 2>&1; then APT_PACKAGES+=(nodejs npm); fi
 
