@@ -75,6 +75,9 @@ Promise.all(opts.files.map((p, i) => uploadOne(p, i))).then(
   () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     say({ event: "all_done", seconds });
+    // A retry timer or a kept-alive socket (e.g. through the test's proxy)
+    // can keep Node's event loop alive after success: leave explicitly.
+    process.exit(0);
   },
   (err) => {
     say({ event: "error", message: String(err && err.message ? err.message : err) });
