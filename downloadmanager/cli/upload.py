@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
 from downloadmanager.cli.transfers import (
@@ -14,10 +13,10 @@ from downloadmanager.cli.transfers import (
     receipt_text,
 )
 from downloadmanager.core.scan import ScanError, scan
+from downloadmanager.core.transfers.enqueue import check_attachments, check_note, queue_studies
 from downloadmanager.core.transfers.errors import TransferError
 from downloadmanager.core.transfers.model import JobState
 from downloadmanager.core.transfers.settings import load_transfer_settings
-from downloadmanager.core.transfers.sources import from_catalog_study, job_items_for
 from downloadmanager.core.transfers.store import QueueStore
 
 EXIT_OK, EXIT_NOT_VERIFIED, EXIT_USAGE = 0, 1, 2
@@ -58,23 +57,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def _check_attachments(paths: list[str]) -> list[Path]:
-    checked = []
-    for name in paths:
-        path = Path(name)
-        if not path.is_file():
-            raise CliError(f"Attachment {path} does not exist.")
-        with open(path, "rb") as handle:
-            if handle.read(5) != b"%PDF-":
-                raise CliError(f"Attachment {path} is not a PDF document.")
-        checked.append(path)
-    return checked
-
-
 def run(args: argparse.Namespace) -> int:
     """Queue (and send) the studies; return the exit code."""
     try:
-        attachments = _check_attachments(args.attach)
+        attachments = check_attachments(args.attach)
+        check_note(args.note)
         portal = portal_from_args(args)
         if portal.community(args.community) is None:
             raise CliError(f"Unknown community code {args.community!r} at {portal.server}. "
@@ -100,15 +87,9 @@ def run(args: argparse.Namespace) -> int:
     settings = load_transfer_settings()
     use_staging = settings.staging and not args.no_staging
     with QueueStore() as store:
-        job_ids = []
-        for study in studies:
-            source = from_catalog_study(study)
-            items = job_items_for(source, attachments)
-            staged = use_staging or any(i.zip_member for i in items)
-            job_ids.append(store.add_job(
-                server=portal.server, account=portal.email, community=args.community,
-                study_instance_uid=study.study_instance_uid, items=items, note=args.note,
-                source=str(Path(args.path).resolve()), use_staging=staged))
+        job_ids = queue_studies(store, studies, server=portal.server, account=portal.email,
+                                community=args.community, source=args.path, note=args.note,
+                                attachments=attachments, staging=use_staging)
         print(f"Queued {len(job_ids)} transfer(s): {', '.join(map(str, job_ids))}",
               file=sys.stderr)
         if not args.no_wait:

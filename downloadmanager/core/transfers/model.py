@@ -74,6 +74,9 @@ class Job:
     upload_url: str | None = None
     receipt: dict | None = None
     items: list[JobItem] = field(default_factory=list)
+    #: Labels for people (from the medium); None for jobs queued before schema 3.
+    study_description: str | None = None
+    study_date: str | None = None  # YYYYMMDD
     # Set by listings that do not load the items.
     instance_count: int | None = None
 
@@ -86,6 +89,8 @@ class Job:
             "account": self.account,
             "community": self.community,
             "study_instance_uid": self.study_instance_uid,
+            "study_description": self.study_description,
+            "study_date": self.study_date,
             "note": self.note,
             "source": self.source,
             "staging": self.use_staging,

@@ -75,7 +75,14 @@ ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
 ALTER TABLE jobs ADD COLUMN lease_expires REAL;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+# Version 3: what the study is (description and date from the medium), so the
+# window can show "CT Thorax, 20.11.2026" for a job after a restart.
+_V3 = """
+ALTER TABLE jobs ADD COLUMN study_description TEXT;
+ALTER TABLE jobs ADD COLUMN study_date TEXT
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -79,8 +79,12 @@ class QueueStore:
 
     def add_job(self, *, server: str, account: str, community: str, study_instance_uid: str,
                 items: list[JobItem], note: str | None = None, source: str = "",
-                use_staging: bool = True) -> int:
-        """Queue one study for one community; returns the new job id."""
+                use_staging: bool = True, study_description: str | None = None,
+                study_date: str | None = None) -> int:
+        """Queue one study for one community; returns the new job id.
+
+        STUDY_DESCRIPTION and STUDY_DATE (YYYYMMDD) only label the job for people.
+        """
         now = utc_now_text()
         total = sum(i.size for i in items)
         with self._lock:
@@ -88,10 +92,11 @@ class QueueStore:
             try:
                 cur = self._conn.execute(
                     "INSERT INTO jobs (created_at, updated_at, server, account, community, "
-                    "study_instance_uid, note, source, use_staging, state, bytes_total) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "study_instance_uid, note, source, use_staging, state, bytes_total, "
+                    "study_description, study_date) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (now, now, server, account, community, study_instance_uid, note, source,
-                     int(use_staging), JobState.QUEUED.value, total))
+                     int(use_staging), JobState.QUEUED.value, total, study_description,
+                     study_date))
                 job_id = int(cur.lastrowid)
                 self._conn.executemany(
                     f"INSERT INTO job_items (job_id, {', '.join(_ITEM_COLUMNS)}) "
@@ -289,4 +294,5 @@ def _job_from_row(row: sqlite3.Row) -> Job:
         bytes_done=row["bytes_done"], bytes_total=row["bytes_total"],
         manifest=bytes(row["manifest"]) if row["manifest"] is not None else None,
         fingerprint=row["fingerprint"], upload_url=row["upload_url"],
-        receipt=receipt_from_text(row["receipt"]))
+        receipt=receipt_from_text(row["receipt"]),
+        study_description=row["study_description"], study_date=row["study_date"])
