@@ -42,6 +42,8 @@ class Settings:
     storage_folder: str = ""
     #: Community codes used last, newest first.
     recent_recipients: list[str] = field(default_factory=list)
+    #: The user has been told once that closing the window keeps transfers running.
+    tray_hint_shown: bool = False
 
     def remember_recipient(self, code: str) -> None:
         """Move CODE to the front of the recent recipients (kept short)."""
