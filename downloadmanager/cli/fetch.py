@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 
+from downloadmanager.cli.formatting import format_date, format_size
 from downloadmanager.cli.dicomnet import add_reconcile_arguments, print_send_report, reconciliation_from_args
 from downloadmanager.core.access_code import AccessCodeError, parse_birth_date, parse_code_input
 from downloadmanager.core.dicomnet import DicomNetError, resolve_node
@@ -102,9 +103,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         print(text["listing"].format(date=session.code_expires[:10]))
         for s in session.studies:
-            print(f"  {s.patient_name}  {s.study_date}  {s.study_description}  "
+            print(f"  {s.patient_name}  {format_date(s.study_date)}  {s.study_description}  "
                   f"{'/'.join(s.modalities)}  {s.series_count} series, {s.instance_count} images, "
-                  f"{s.bytes / 1e6:.1f} MB  [{s.study_instance_uid}]")
+                  f"{format_size(s.bytes)}  [{s.study_instance_uid}]")
     wanted = [s.study_instance_uid for s in session.studies]
     if args.study:
         unknown = [u for u in args.study if u not in wanted]

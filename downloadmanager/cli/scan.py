@@ -9,6 +9,7 @@ from typing import Any
 
 from downloadmanager.core.scan import ScanError, ScanResult, scan
 from downloadmanager.core.scan.jsondoc import result_document
+from downloadmanager.cli.formatting import format_date, format_size, format_time
 
 # Problems of this kind are typically many (a viewer program on the CD): the
 # table lists a few, the JSON document all of them.
@@ -105,27 +106,3 @@ def _problem_lines(result: ScanResult) -> list[str]:
         lines.append(f"  ... and {len(not_dicom) - _NOT_DICOM_SHOWN} more files that are not DICOM "
                      f"(use --json to list them all)")
     return lines
-
-
-def format_size(size: int) -> str:
-    """Bytes in decimal units, e.g. ``12.3 MB``."""
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
-
-
-def format_date(value: str) -> str:
-    """``YYYYMMDD`` as ``YYYY-MM-DD``; anything else unchanged."""
-    if len(value) == 8 and value.isdigit():
-        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
-    return value
-
-
-def format_time(value: str) -> str:
-    """``HHMMSS[.ffff]`` as ``HH:MM``; anything else unchanged."""
-    if len(value) >= 4 and value[:4].isdigit():
-        return f"{value[:2]}:{value[2:4]}"
-    return value
