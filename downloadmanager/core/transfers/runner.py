@@ -19,6 +19,7 @@ from pathlib import Path
 from downloadmanager.core import paths
 from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.transfers import lease, staging
+from downloadmanager.core.transfers.errors import JobControlInterrupt
 from downloadmanager.core.transfers.job_runner import JobContext, JobRunner
 from downloadmanager.core.transfers.model import JobState
 from downloadmanager.core.transfers.settings import TransferSettings
@@ -65,6 +66,7 @@ class QueueRunner:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self.stopped = threading.Event()
+        self._stopping = threading.Event()
 
     def window_open(self) -> bool:
         """True if uploads may run now."""
@@ -83,7 +85,14 @@ class QueueRunner:
                           owner=self.owner, staging_root=self.staging_root,
                           chunk_size=self.settings.chunk_size,
                           max_chunk_size=self.settings.max_chunk_size, limiter=self.limiter,
-                          free_space=self.free_space, window_open=self.window_open)
+                          free_space=self.free_space, window_open=self._may_continue)
+
+    def _may_continue(self) -> bool:
+        # Asked by every job between two chunks: after shutdown() the job
+        # stops where it is (state kept), and the next run continues it.
+        if self._stopping.is_set():
+            raise JobControlInterrupt("stopped")
+        return self.window_open()
 
     def _run_job(self, job_id: int, server: str, account: str) -> None:
         try:
@@ -145,3 +154,19 @@ class QueueRunner:
         """Ask the loop to return after the current jobs."""
         self.stopped.set()
         self._wake.set()
+
+    def shutdown(self, timeout: float = 10.0) -> bool:
+        """Stop the loop and interrupt running jobs after their current chunk.
+
+        Interrupted jobs keep their state (e.g. uploading) and lease-free, so
+        the next run continues them from where the portal is. Returns True if
+        every job thread ended within TIMEOUT seconds.
+        """
+        self._stopping.set()
+        self.stop()
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            threads = list(self._active.values())
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in threads)
