@@ -82,6 +82,10 @@ def save_account(account: Account) -> None:
         log.warning("could not record the portal address in the settings: %s", exc)
 
 
+class KeyringDiscardedSecret(KeyringError):
+    """The keyring accepted a secret but did not keep it."""
+
+
 class CredentialStore:
     """Passwords and tokens per (server, e-mail), in the keyring or, without one, in memory."""
 
@@ -98,7 +102,11 @@ class CredentialStore:
         if self.keyring_available:
             try:
                 keyring.set_password(SERVICE, name, secret)
-                return
+                # Some backends (keyring's "null" backend, a locked store that
+                # swallows writes) accept a secret and keep nothing: read it back.
+                if keyring.get_password(SERVICE, name) == secret:
+                    return
+                self._no_keyring(KeyringDiscardedSecret())
             except (NoKeyringError, KeyringError) as exc:
                 self._no_keyring(exc)
         self._memory[name] = secret
