@@ -20,13 +20,14 @@ from downloadmanager.cli import gui as gui_command
 from downloadmanager.cli import inbox as inbox_command
 from downloadmanager.cli import login as login_command
 from downloadmanager.cli import scan as scan_command
+from downloadmanager.cli import share as share_command
 from downloadmanager.cli import transfers as transfers_command
 from downloadmanager.cli import upload as upload_command
 
 # Each module contributes one or more subcommands.
 COMMAND_MODULES = [scan_command, gui_command, login_command, communities_command, upload_command,
                    transfers_command, dicomnet_command, fetch_command,
-                   inbox_command]
+                   inbox_command, share_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

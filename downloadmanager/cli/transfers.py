@@ -7,9 +7,13 @@ import json
 import sys
 import threading
 from dataclasses import asdict, replace
+from pathlib import Path
 
 from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
 from downloadmanager.core.credentials import CredentialStore, normalise_server
+from downloadmanager.core.documents.pdf_base import DocumentError
+from downloadmanager.core.documents.receipt import save_receipt_for_jobs, study_from_job
+from downloadmanager.core.download.messages import language_from_environment
 from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.transfers import controls
 from downloadmanager.core.transfers.errors import TransferError
@@ -155,6 +159,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "transfer ended done, 1 if any failed.")
     _add_setting_options(runner)
     add_portal_options(runner)
+    receipt = actions.add_parser(
+        "receipt", help="write the transfer receipt (PDF) of one or more transfers",
+        description="Write the transfer receipt ('Übertragungsprotokoll') of finished "
+                    "transfers to the same community as a PDF: sender, recipient, studies, "
+                    "images verified by the portal, totals, upload ids.")
+    receipt.add_argument("ids", type=int, nargs="+", metavar="ID")
+    receipt.add_argument("--pdf", required=True, metavar="FILE", help="the PDF file to write")
+    receipt.add_argument("--lang", choices=("de", "en"),
+                         help="language of the document (default: from LANG)")
+    receipt.add_argument("--offline", action="store_true",
+                         help="do not ask the portal for the community's name")
     setting = actions.add_parser(
         "settings", help="show or change the upload settings",
         description="Show the upload settings, or change and save them.")
@@ -216,9 +231,23 @@ def run(args: argparse.Namespace) -> int:
     try:
         with QueueStore() as store:
             return _dispatch(args, store)
-    except (CliError, TransferError, JobNotFoundError, ValueError) as exc:
+    except (CliError, TransferError, JobNotFoundError, ValueError, DocumentError) as exc:
         print(f"downloadmanager transfers: {exc}", file=sys.stderr)
         return 2
+
+
+def _write_receipt(args: argparse.Namespace, store: QueueStore) -> int:
+    """``transfers receipt ID... --pdf FILE``: exit 0 when every study was verified, else 1."""
+    jobs = [store.get_job(job_id) for job_id in args.ids]
+    lang = args.lang or language_from_environment()
+    path = save_receipt_for_jobs(jobs, Path(args.pdf), lang, look_up_name=not args.offline)
+    unverified = [j.id for j in jobs if not study_from_job(j).verified]
+    print(f"Receipt written to {path}")
+    if unverified:
+        print("Not (yet) verified by the portal: transfer " + ", ".join(map(str, unverified)),
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def _dispatch(args: argparse.Namespace, store: QueueStore) -> int:
@@ -241,6 +270,8 @@ def _dispatch(args: argparse.Namespace, store: QueueStore) -> int:
         for key, value in asdict(settings).items():
             print(f"{key}: {value}")
         return 0
+    if action == "receipt":
+        return _write_receipt(args, store)
     if action == "run":
         settings = settings_from_args(args, load_transfer_settings())
         portal = portal_from_args(args) if (args.server or args.password_stdin) else None

@@ -222,3 +222,27 @@ def _study_block(pdf: DocumentPDF, number: int, study: ReceiptStudy, lang: str) 
     pdf.field(t(lang, "received_at"), format_moment(parse_iso_moment(study.received_at), lang))
     pdf.field("Study UID", study.study_instance_uid)
     pdf.ln(3)
+
+
+def community_name(job: Job, credentials=None) -> str:
+    """The recipient community's name from the portal, or "" when it cannot be asked.
+
+    Uses the stored login of the job's account; a receipt is still written
+    (with the community code only) when the portal is unreachable.
+    """
+    from downloadmanager.core.portal_client import PortalClient
+    from downloadmanager.core.transfers.errors import TransferError
+
+    try:
+        found = PortalClient(job.server, job.account, credentials=credentials).community(job.community)
+    except (TransferError, ValueError, KeyError) as exc:
+        log.info("community name not available for the receipt (%s)", type(exc).__name__)
+        return ""
+    return str(found["name"]) if found else ""
+
+
+def save_receipt_for_jobs(jobs: list[Job], path: Path, lang: str = "de", *,
+                          credentials=None, look_up_name: bool = True) -> Path:
+    """Build the receipt of JOBS (asking the portal for the community's name) and write it."""
+    name = community_name(jobs[0], credentials) if jobs and look_up_name else ""
+    return write_receipt_pdf(receipt_from_jobs(jobs, name), path, lang)
