@@ -8,7 +8,6 @@ function; this module only assembles them. The CLI drives the same
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -23,6 +22,7 @@ from downloadmanager.cli import scan as scan_command
 from downloadmanager.cli import share as share_command
 from downloadmanager.cli import transfers as transfers_command
 from downloadmanager.cli import upload as upload_command
+from downloadmanager.core.logging_setup import configure_logging
 
 # Each module contributes one or more subcommands.
 COMMAND_MODULES = [scan_command, gui_command, login_command, communities_command, upload_command,
@@ -52,10 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``downloadmanager`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    # Warnings (everything with -v) on stderr; INFO and up also in the rotating log file.
+    configure_logging(verbose=args.verbose)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2

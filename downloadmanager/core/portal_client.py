@@ -15,6 +15,7 @@ import requests
 
 from downloadmanager import __version__
 from downloadmanager.core.credentials import CredentialStore, normalise_server
+from downloadmanager.core.net_settings import configure_session
 from downloadmanager.core.transfers.errors import AuthenticationError, NetworkError, TransferError
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class PortalClient:
         self.server = normalise_server(server)
         self.email = email
         self.credentials = credentials or CredentialStore()
-        self.session = session or requests.Session()
+        self.session = session or configure_session(requests.Session())
         self.session.headers["User-Agent"] = f"downloadmanager/{__version__}"
         self.timeout = timeout
         self._lock = threading.Lock()

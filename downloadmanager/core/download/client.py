@@ -17,6 +17,7 @@ import requests
 
 from downloadmanager import __version__
 from downloadmanager.core.download.messages import UserMessageError
+from downloadmanager.core.net_settings import configure_session
 
 TIMEOUT = (15.0, 60.0)  # connect, read
 
@@ -49,8 +50,8 @@ def _retry_after(response: requests.Response) -> int:
 
 
 def new_session() -> requests.Session:
-    """A session with our User-Agent (TLS verification stays on)."""
-    session = requests.Session()
+    """A session with our User-Agent and the proxy from the settings (TLS verification stays on)."""
+    session = configure_session(requests.Session())
     session.headers["User-Agent"] = f"downloadmanager/{__version__}"
     return session
 

@@ -31,6 +31,7 @@ from downloadmanager.core.transfers.store import QueueStore
 from downloadmanager.core.transfers.throttle import BandwidthLimiter
 from downloadmanager.core.transfers.tus_client import DEFAULT_CHUNK, TusClient
 from downloadmanager.core.transfers.verify import check_receipt
+from downloadmanager.core.net_settings import configure_session
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ class JobRunner:
         return store.get_job(job.id)
 
     def _tus(self) -> TusClient:
-        return TusClient(self.ctx.portal.tus_endpoint, session=requests.Session(),
+        return TusClient(self.ctx.portal.tus_endpoint, session=configure_session(requests.Session()),
                          auth=self.ctx.portal, chunk_size=self.ctx.chunk_size,
                          max_chunk_size=self.ctx.max_chunk_size,
                          limiter=self.ctx.limiter, max_attempts=self.ctx.tus_max_attempts,

@@ -1,0 +1,137 @@
+"""How the program reaches the portal: the operating system's proxy, a manual proxy, or none.
+
+Stored as ``network.json`` in the per-user config folder. Every ``requests``
+session the core creates goes through :func:`configure_session`, so the
+choice made in the settings holds for login, uploads and downloads alike.
+
+* ``system`` (default) - what the operating system says: on Windows and
+  macOS ``requests`` reads the system proxy configuration, elsewhere the
+  ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` variables;
+* ``manual`` - every request goes through ``http://HOST:PORT``;
+* ``none`` - direct connections, proxy variables ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import requests
+
+from downloadmanager.core import paths
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "network.json"
+MODES = ("system", "manual", "none")
+_HOST_RE = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$")
+
+
+class ProxyError(ValueError):
+    """A manual proxy that cannot be used (message says what to enter)."""
+
+
+@dataclass
+class NetworkSettings:
+    """The proxy choice."""
+
+    proxy_mode: str = "system"
+    proxy_host: str = ""
+    proxy_port: int = 3128
+
+    def validate(self) -> None:
+        """Raise :class:`ProxyError` for an unusable value."""
+        if self.proxy_mode not in MODES:
+            raise ProxyError(f"Unknown proxy mode {self.proxy_mode!r}: use system, manual or none.")
+        if self.proxy_mode == "manual":
+            if not _HOST_RE.match(self.proxy_host or ""):
+                raise ProxyError(f"{self.proxy_host!r} is not a proxy host name or address "
+                                 f"(e.g. proxy.klinik.local).")
+            if not 0 < int(self.proxy_port) < 65536:
+                raise ProxyError(f"Proxy port {self.proxy_port} is out of range 1-65535.")
+
+    @property
+    def proxy_url(self) -> str:
+        """``http://HOST:PORT`` of a manual proxy ("" otherwise)."""
+        if self.proxy_mode != "manual":
+            return ""
+        return f"http://{self.proxy_host}:{int(self.proxy_port)}"
+
+    def proxies(self) -> dict[str, str]:
+        """The ``proxies`` mapping for ``requests`` (empty: no explicit proxy)."""
+        url = self.proxy_url
+        return {"http": url, "https": url} if url else {}
+
+
+def parse_proxy(text: str) -> tuple[str, int]:
+    """``host:port`` (or ``http://host:port``) -> (host, port); :class:`ProxyError` if malformed."""
+    value = (text or "").strip()
+    value = re.sub(r"^https?://", "", value, flags=re.IGNORECASE).rstrip("/")
+    match = re.fullmatch(r"(\[[^\]]+\]|[^:\s]+):(\d{1,5})", value)
+    if not match:
+        raise ProxyError(f"{text!r} is not HOST:PORT (e.g. proxy.klinik.local:3128).")
+    settings = NetworkSettings("manual", match.group(1), int(match.group(2)))
+    settings.validate()
+    return settings.proxy_host, settings.proxy_port
+
+
+def settings_path() -> Path:
+    """Where the network settings live."""
+    return paths.config_dir() / FILE_NAME
+
+
+def load_network_settings(path: Path | None = None) -> NetworkSettings:
+    """Read the settings; a missing or damaged file gives the defaults (system proxy)."""
+    path = path or settings_path()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return NetworkSettings()
+    except (OSError, ValueError):
+        log.warning("network settings %s unreadable; using the system proxy", path.name)
+        return NetworkSettings()
+    if not isinstance(raw, dict):
+        return NetworkSettings()
+    try:
+        settings = NetworkSettings(str(raw.get("proxy_mode", "system")), str(raw.get("proxy_host", "")),
+                                   int(raw.get("proxy_port", 3128)))
+        settings.validate()
+    except (TypeError, ValueError):
+        log.warning("network settings invalid; using the system proxy")
+        return NetworkSettings()
+    return settings
+
+
+def save_network_settings(settings: NetworkSettings, path: Path | None = None) -> Path:
+    """Validate and write the settings atomically."""
+    settings.validate()
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".network-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(json.dumps(asdict(settings), indent=2) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def configure_session(session: requests.Session,
+                      settings: NetworkSettings | None = None) -> requests.Session:
+    """Apply the proxy choice (the saved one unless SETTINGS is given) to SESSION; returns it."""
+    settings = settings or load_network_settings()
+    if settings.proxy_mode == "manual":
+        session.proxies.update(settings.proxies())
+        session.trust_env = True  # NO_PROXY and certificates from the environment still count
+    elif settings.proxy_mode == "none":
+        session.proxies.clear()
+        # trust_env=False also stops reading the system proxy settings.
+        session.trust_env = False
+    return session
