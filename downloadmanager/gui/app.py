@@ -31,6 +31,9 @@ def run_gui(argv: Sequence[str] | None = None, scan_path: Path | None = None) ->
     app = create_application(sys.argv if argv is None else argv)
     # The window applies the language of the settings itself.
     window = MainWindow(settings=load_settings(), language_switcher=LanguageSwitcher(app))
+    if window.tray is not None:
+        # Closing the window while transfers run keeps the program in the tray.
+        app.setQuitOnLastWindowClosed(False)
     window.show()
     if scan_path is not None:
         window.send_page.start_scan(scan_path)

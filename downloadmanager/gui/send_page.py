@@ -1,8 +1,9 @@
 """Send page, scan part: drop or choose a medium, scan it, pick the studies.
 
 The page never touches the disk itself: scanning, thumbnails and volume
-listing go through the bridge. Sending (recipient, note, Send button) is
-added when the upload engine's GUI part lands.
+listing go through the bridge. The sending part (recipient, note, Send
+button) is a :class:`~downloadmanager.gui.send_panel.SendPanel` placed
+below the results with :meth:`SendPage.add_send_panel`.
 """
 
 from __future__ import annotations
@@ -185,6 +186,20 @@ class SendPage(QWidget):
             self.retranslateUi()
         super().changeEvent(event)
 
+    def add_send_panel(self, panel: QWidget) -> None:
+        """Put PANEL (recipient, Send button) below the results; it follows the checked studies."""
+        self.send_panel = panel
+        self.layout().addWidget(panel)
+        self.model.checked_studies_changed.connect(self._checked_for_panel)
+        self._checked_for_panel()
+
+    def _checked_for_panel(self, *_args) -> None:
+        panel = getattr(self, "send_panel", None)
+        if panel is not None:
+            result = self._result
+            panel.set_studies(self.model.checked_studies() if result else [],
+                              result.root if result else None)
+
     # -- media ---------------------------------------------------------------------
     def _show_volumes(self, volumes: list[Volume]) -> None:
         self.volume_list.clear()
@@ -312,6 +327,7 @@ class SendPage(QWidget):
             self._show_message(self.tr("No DICOM images were found there."))
         self.thumbnails.load(self.model.all_series())
         self._update_summary()
+        self._checked_for_panel()
         self.scan_finished.emit(result)
 
     def _scan_error(self, generation: int, error: BaseException) -> None:

@@ -39,8 +39,9 @@ def test_unfinished_actions_are_disabled_and_say_so(make_window):
     button = window.receive_page.download_button
     assert not button.isEnabled()
     assert button.toolTip() == "Coming in a later version"
+    # Transfer controls work, but only on a selected transfer: none is queued here.
     for button in (window.transfers_page.pause_button, window.transfers_page.retry_button):
-        assert not button.isEnabled() and button.toolTip() == "Coming in a later version"
+        assert not button.isEnabled()
 
 
 def test_switching_language_retranslates_every_page(qtbot, make_window, medium):
