@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import queue
 import re
 import shutil
 import threading
@@ -31,21 +32,23 @@ from pathlib import Path
 
 import requests
 
-from downloadmanager.core.archive.private_files import open_private
 from downloadmanager.core.download.client import DownloadError, StudySource
-from downloadmanager.core.download.partial import Journal, PartialArea, uid_name
+from downloadmanager.core.download.partial import Journal, PartialArea, open_private_fd, uid_name
+from downloadmanager.core.download.receiver import READ_SIZE, BodyReader
 from downloadmanager.core.download.tarstream import (
-    ByteFeed,
+    Member,
     StreamTruncated,
     TarFormatError,
-    next_member,
-    padding,
-    prefetched,
+    TarStreamParser,
 )
+from downloadmanager.core.download.verifier import PendingMember, Verifier, header_from_disk
+from downloadmanager.core.scan import HeaderError, HeaderInfo
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
+BUFFER_SIZE = 4 << 20  # receive buffers: the verifier hashes from them while the next one fills
+BUFFERS = 6
 MAX_ATTEMPTS = 6
 MAX_BAD_CHECKSUMS = 3
 DISK_MARGIN = 64 << 20
@@ -72,6 +75,8 @@ class StudyFiles:
 
     study_uid: str
     instance_files: list[Path] = field(default_factory=list)
+    # Each instance's DICOM header (or why it is unreadable), parallel to instance_files.
+    instance_headers: list[HeaderInfo | HeaderError] = field(default_factory=list)
     documents: list[tuple[str, Path]] = field(default_factory=list)  # (original name, file)
     bytes: int = 0
 
@@ -126,6 +131,7 @@ class StudyFetcher:
         self.retry_delay = retry_delay
         self.bad_counts: dict[str, int] = {}
         self.bad_starts: dict[str, int] = {}  # member name -> archive offset of its header
+        self.headers: dict[str, HeaderInfo | HeaderError] = {}  # parsed while streaming
 
     def prepare(self) -> tuple[dict, dict[str, Expected], Journal]:
         """Fetch the manifest, load the journal and re-check files an earlier run verified."""
@@ -150,7 +156,14 @@ class StudyFetcher:
         return max(0, int(size) - journal.offset)
 
     def run(self) -> StudyFiles:
+        """Download and verify every file of the study; raises :class:`DownloadError`."""
         manifest, expected, journal = self.prepare()
+        try:
+            return self._fetch(manifest, expected, journal)
+        finally:
+            journal.close()
+
+    def _fetch(self, manifest: dict, expected: dict[str, Expected], journal: Journal) -> StudyFiles:
         check_free_space(self.area.target, self.remaining_bytes(manifest, journal))
         total = int((manifest.get("archive") or {}).get("size") or 0)
         attempts = 0
@@ -191,6 +204,10 @@ class StudyFetcher:
         for exp in expected.values():
             if exp.kind == "instance":
                 result.instance_files.append(exp.target)
+                # Files verified by an earlier run were not streamed now: read their header.
+                header = self.headers.get(exp.name)
+                result.instance_headers.append(
+                    header if header is not None else header_from_disk(exp.target, exp.size))
             else:
                 result.documents.append((exp.label, exp.target))
             result.bytes += exp.size
@@ -229,50 +246,106 @@ class StudyFetcher:
                 match = re.match(r"bytes (\d+)-(\d+)/(\d+|\*)", response.headers.get("Content-Range", ""))
                 if not match or int(match.group(1)) != start:
                     raise DownloadError("server_sent_garbage", detail="range answer does not match the request")
-            feed = ByteFeed(prefetched(response.iter_content(CHUNK)), start)
+            free: queue.SimpleQueue = queue.SimpleQueue()
+            for _ in range(BUFFERS):
+                free.put(bytearray(BUFFER_SIZE))
+            sink = _MemberWriter(self, expected, journal, total)
+            with Verifier(free, sink.verified, self._damaged) as verifier:
+                sink.verifier = verifier
+                try:
+                    return self._receive(BodyReader(response), TarStreamParser(sink, start), free, verifier)
+                finally:
+                    sink.abandon()  # a member cut off mid-way: its .part file goes
+                    verifier.close()
+                    self.headers.update(verifier.headers)
+                    verifier.check()
+
+    def _receive(self, body: BodyReader, parser: TarStreamParser, free: queue.SimpleQueue,
+                 verifier: Verifier) -> bool:
+        """The receive loop: read into a buffer, parse and write from it, hand it to the verifier."""
+        buffer = free.get()
+        view = memoryview(buffer)
+        filled = 0
+        try:
             while True:
                 if self.cancel.is_set():
                     return False
-                member = next_member(feed)
-                if member is None:
+                verifier.check()
+                n = body.readinto(view[filled:filled + READ_SIZE])
+                if not n:
+                    parser.finish()
                     return True
-                self._take(feed, member, expected, journal)
-                if self.progress:
-                    self.progress(feed.offset, total)
+                if parser.feed(view[filled:filled + n]):
+                    return True
+                filled += n
+                if filled + READ_SIZE > BUFFER_SIZE:
+                    verifier.release(buffer)
+                    buffer = free.get()
+                    view = memoryview(buffer)
+                    filled = 0
+        finally:
+            verifier.release(buffer)
 
     def _damaged(self, member) -> None:
         count = self.bad_counts[member.name] = self.bad_counts.get(member.name, 0) + 1
         self.bad_starts[member.name] = member.header_offset
         log.warning("an archive member failed its checksum (attempt %d)", count)
 
-    def _take(self, feed: ByteFeed, member, expected: dict[str, Expected], journal: Journal) -> None:
-        exp = expected.get(member.name)
-        if exp is None or member.name in journal.members:
+
+class _MemberWriter:
+    """The parser's sink: writes wanted members to ``.part`` files and queues them for verification."""
+
+    def __init__(self, fetcher: StudyFetcher, expected: dict[str, Expected], journal: Journal,
+                 total: int) -> None:
+        self.fetcher = fetcher
+        self.expected = expected
+        self.journal = journal
+        self.total = total
+        self.verifier: Verifier | None = None
+        self._fd: int | None = None
+        self._pending: PendingMember | None = None
+
+    def begin(self, member: Member) -> bool:
+        exp = self.expected.get(member.name)
+        if exp is None or member.name in self.journal.members:
             # manifest.json, a file we already have, or anything not promised: never written.
-            feed.skip(member.size + padding(member.size))
-            return
+            return False
         if member.size != exp.size:
-            feed.skip(member.size + padding(member.size))
-            self._damaged(member)
-            return
+            self.fetcher._damaged(member)
+            return False
         part = exp.target.with_name(exp.target.name + ".part")
-        digest = hashlib.sha256()
-        with open_private(part) as out:
-            remaining = member.size
-            while remaining:
-                data = feed.read_upto(min(remaining, CHUNK))
-                if not data:
-                    raise StreamTruncated(f"archive ended inside a member at offset {feed.offset}")
-                digest.update(data)
-                out.write(data)
-                remaining -= len(data)
-        feed.skip(padding(member.size))
-        if digest.hexdigest() != exp.sha256:
-            part.unlink(missing_ok=True)
-            self._damaged(member)
-            return
-        os.replace(part, exp.target)
-        journal.add(member.name, feed.offset, exp.sha256)
+        self._fd = open_private_fd(part)
+        self._pending = PendingMember(member, exp.sha256, part, exp.target, exp.kind == "instance")
+        self.verifier.begin(self._pending)
+        return True
+
+    def data(self, view: memoryview) -> None:
+        fd = self._fd
+        done = os.write(fd, view)
+        while done < len(view):  # short writes are rare but allowed
+            done += os.write(fd, view[done:])
+        self._pending.remember(view)
+        self.verifier.data(view)
+
+    def end(self, member: Member, end_offset: int) -> None:
+        os.close(self._fd)
+        self._fd = None
+        pending, self._pending = self._pending, None
+        pending.end_offset = end_offset
+        self.verifier.end(pending)
+        if self.fetcher.progress:
+            self.fetcher.progress(end_offset, self.total)
+
+    def verified(self, pending: PendingMember) -> None:
+        """Called by the verifier thread for a member whose SHA-256 matched (already renamed)."""
+        self.journal.add(pending.member.name, pending.end_offset, pending.sha256)
+
+    def abandon(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+            self._pending.part.unlink(missing_ok=True)
+            self._pending = None
 
 
 def _file_matches(exp: Expected) -> bool:

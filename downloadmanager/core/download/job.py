@@ -3,7 +3,7 @@
 Plan, then run: :class:`DownloadJob` is built from a :class:`StudySource`
 and the Study Instance UIDs to fetch; :meth:`DownloadJob.run` downloads every
 study into the partial area (resuming an earlier run of the same job), scans
-the verified files with the media scanner, optionally sends them to a PACS,
+the verified files (from the headers read while streaming), optionally sends them to a PACS,
 and moves the finished layout into the target folder.
 
 :func:`redeem_and_list` is the first step for an access code: redeem it and
@@ -19,11 +19,12 @@ from pathlib import Path
 
 from downloadmanager.core.access_code import CodeInput
 from downloadmanager.core.dicomnet import DicomNode, Reconciliation, SendReport, StoreJob
+from downloadmanager.core.download.catalog import catalog_from_headers
 from downloadmanager.core.download.client import DownloadError, StudySource, new_session, redeem_code
 from downloadmanager.core.download.fetcher import StudyFetcher, check_free_space
 from downloadmanager.core.download.partial import PartialArea, job_key
 from downloadmanager.core.download.publish import OutputOptions, publish
-from downloadmanager.core.scan import ProblemKind, scan
+from downloadmanager.core.scan import ProblemKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,7 @@ class DownloadJob:
                                 detail=exc.strerror or str(exc)) from None
         result = DownloadResult(study_uids=self.study_uids)
         documents: dict[str, list[tuple[str, Path]]] = {}
+        headers: list[tuple[Path, int, object]] = []
         for uid in self.study_uids:
             def report(done: int, total: int, _uid: str = uid) -> None:
                 if self.progress:
@@ -128,7 +130,10 @@ class DownloadJob:
                                  retry_delay=self.retry_delay).run()
             documents[uid] = files.documents
             result.bytes += files.bytes
-        catalog = scan(area.instances_dir())
+            headers += [(path, path.stat().st_size, header)
+                        for path, header in zip(files.instance_files, files.instance_headers)]
+        # The headers were read while the files streamed in: no second pass over them.
+        catalog = catalog_from_headers(area.instances_dir(), headers)
         bad = [p for p in catalog.problems if p.kind != ProblemKind.DUPLICATE]
         if bad:
             raise DownloadError("server_sent_garbage", detail=f"{len(bad)} files are not readable DICOM")

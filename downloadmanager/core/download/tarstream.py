@@ -1,19 +1,23 @@
-"""A strict, streaming reader for the portal's study archive (POSIX tar, ustar/pax).
+"""A strict, push-style reader for the portal's study archive (POSIX tar, ustar/pax).
 
-It reads headers and member data from a stream of byte chunks as they come
-off the network, so nothing is buffered whole and a download can resume at
-any member boundary (tar headers sit at 512-byte positions, so reading can
-start at the header of any member). Header checksums are verified; only
-regular files are reported; links, devices and directories are skipped and
-never created. Member names are returned as data, never used as paths.
+The receiver hands it the bytes as they come off the network, as memoryviews
+of its own reusable buffers; the parser walks headers and member data in
+place and passes member bytes on as slices of those views (no copies), so
+nothing is buffered whole. Tar headers sit at 512-byte positions, so reading
+can start at the header of any member (that is how a download resumes).
+Header checksums are verified; only regular files are reported; links,
+devices and directories are skipped and never created. Member names are
+returned as data, never used as paths.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 BLOCK = 512
+MAX_META_SIZE = 1 << 20  # pax / GNU long-name data we are willing to hold in memory
+_ZERO_BLOCK = bytes(BLOCK)
 
 
 class TarFormatError(Exception):
@@ -22,50 +26,6 @@ class TarFormatError(Exception):
 
 class StreamTruncated(Exception):
     """The stream ended inside the archive (connection cut, short body)."""
-
-
-class ByteFeed:
-    """Reads exact or bounded amounts from an iterator of chunks; counts what was consumed."""
-
-    def __init__(self, chunks: Iterator[bytes], start_offset: int = 0) -> None:
-        self._chunks = chunks
-        self._buf = b""
-        self._pos = 0
-        self.offset = start_offset  # absolute archive offset of the next unread byte
-
-    def _fill(self) -> bool:
-        for chunk in self._chunks:
-            if chunk:
-                self._buf, self._pos = chunk, 0
-                return True
-        return False
-
-    def read_upto(self, n: int) -> bytes:
-        """Up to N bytes (at least 1 unless the stream ended)."""
-        if self._pos >= len(self._buf) and not self._fill():
-            return b""
-        data = self._buf[self._pos:self._pos + n]
-        self._pos += len(data)
-        self.offset += len(data)
-        return data
-
-    def read_exact(self, n: int) -> bytes:
-        parts = []
-        need = n
-        while need:
-            data = self.read_upto(need)
-            if not data:
-                raise StreamTruncated(f"stream ended {need} bytes early at archive offset {self.offset}")
-            parts.append(data)
-            need -= len(data)
-        return b"".join(parts) if len(parts) != 1 else parts[0]
-
-    def skip(self, n: int) -> None:
-        while n:
-            data = self.read_upto(min(n, 1 << 20))
-            if not data:
-                raise StreamTruncated(f"stream ended while skipping at archive offset {self.offset}")
-            n -= len(data)
 
 
 @dataclass(slots=True)
@@ -77,10 +37,22 @@ class Member:
     size: int
 
 
+class MemberSink(Protocol):
+    """Receives the regular files of the archive, in order."""
+
+    def begin(self, member: Member) -> bool:
+        """A member starts; return False to have its bytes skipped."""
+
+    def data(self, view: memoryview) -> None:
+        """The next bytes of the current member (valid only during the call's caller's buffer life)."""
+
+    def end(self, member: Member, end_offset: int) -> None:
+        """The member is complete; END_OFFSET is the archive offset after its padding."""
+
+
 def _octal(field: bytes) -> int:
     if field and field[0] & 0x80:  # base-256 (GNU) for big sizes
-        value = int.from_bytes(field[1:], "big")
-        return value
+        return int.from_bytes(field[1:], "big")
     text = field.rstrip(b"\x00 ").strip()
     if not text:
         return 0
@@ -122,96 +94,138 @@ def padding(size: int) -> int:
     return (-size) % BLOCK
 
 
-def next_member(feed: ByteFeed) -> Member | None:
-    """Read headers up to the next regular file; None at the end of the archive.
+# Parser states: what the next bytes are.
+_HEADER, _META, _DATA, _SKIP, _DONE = range(5)
 
-    Non-file members (directories, links, devices, global pax headers) are
-    skipped with their data. The caller must then consume exactly
-    ``member.size`` bytes and ``padding(member.size)`` more.
+
+class TarStreamParser:
+    """Feed archive bytes with :meth:`feed`; regular files go to a :class:`MemberSink`.
+
+    ``offset`` is the absolute archive offset of the next byte expected
+    (START_OFFSET must be a header position). After the last byte call
+    :meth:`finish`: it raises :class:`StreamTruncated` unless the
+    end-of-archive marker was seen.
     """
-    pax: dict[str, str] = {}
-    long_name: str | None = None
-    start: int | None = None
-    while True:
-        header_offset = feed.offset
-        header = feed.read_exact(BLOCK)
-        if header == b"\x00" * BLOCK:
-            return None
+
+    def __init__(self, sink: MemberSink, start_offset: int = 0) -> None:
+        self.sink = sink
+        self.offset = start_offset
+        self.done = False
+        self._state = _HEADER
+        self._acc = bytearray()  # a header or pax/long-name data being collected
+        self._need = BLOCK
+        self._remaining = 0  # bytes of member data (_DATA) or to skip (_SKIP)
+        self._pad = 0
+        self._member: Member | None = None
+        self._meta_kind = b""
+        self._pax: dict[str, str] = {}
+        self._long_name: str | None = None
+        self._start: int | None = None  # offset of the first header of the current member
+
+    def feed(self, view: memoryview) -> bool:
+        """Consume VIEW; True once the end of the archive was reached (later bytes are ignored)."""
+        pos, end = 0, len(view)
+        while pos < end and not self.done:
+            state = self._state
+            if state == _DATA:
+                n = min(self._remaining, end - pos)
+                self.sink.data(view[pos:pos + n])
+                pos += n
+                self.offset += n
+                self._remaining -= n
+                if not self._remaining:
+                    self._after_data()
+            elif state == _SKIP:
+                n = min(self._remaining, end - pos)
+                pos += n
+                self.offset += n
+                self._remaining -= n
+                if not self._remaining:
+                    self._state, self._need = _HEADER, BLOCK
+            else:  # _HEADER or _META: collect exactly _need bytes
+                n = min(self._need - len(self._acc), end - pos)
+                self._acc += view[pos:pos + n]
+                pos += n
+                self.offset += n
+                if len(self._acc) == self._need:
+                    block, self._acc = bytes(self._acc), bytearray()
+                    if state == _HEADER:
+                        self._header(block)
+                    else:
+                        self._meta(block)
+        return self.done
+
+    def finish(self) -> None:
+        """The stream ended: raise unless the archive's end marker was seen."""
+        if not self.done:
+            raise StreamTruncated(f"the archive ended early at offset {self.offset}")
+
+    # -- internals ---------------------------------------------------------
+    def _after_data(self) -> None:
+        member = self._member
+        self._member = None
+        if self._pad:
+            self._state, self._remaining = _SKIP, self._pad
+        else:
+            self._state, self._need = _HEADER, BLOCK
+        self.sink.end(member, self.offset + self._pad)
+
+    def _header(self, header: bytes) -> None:
+        header_offset = self.offset - BLOCK
+        if header == _ZERO_BLOCK:
+            self.done = True
+            self._state = _DONE
+            return
         _check_header(header)
-        if start is None:
-            start = header_offset
+        if self._start is None:
+            self._start = header_offset
         kind = header[156:157]
         size = _octal(header[124:136])
-        if kind in (b"x", b"g"):
-            data = feed.read_exact(size)
-            feed.skip(padding(size))
-            if kind == b"x":
-                pax = _pax_records(data)
-            continue
-        if kind == b"L":  # GNU long name
-            long_name = feed.read_exact(size).rstrip(b"\x00").decode("utf-8", "replace")
-            feed.skip(padding(size))
-            continue
+        if kind in (b"x", b"g", b"L"):
+            if size > MAX_META_SIZE:
+                raise TarFormatError("oversized pax or long-name header")
+            self._meta_kind = kind
+            self._pad = padding(size)
+            if size == 0:
+                self._meta(b"")
+            else:
+                self._state, self._need = _META, size
+            return
         name = header[0:100].rstrip(b"\x00").decode("utf-8", "replace")
         prefix = header[345:500].rstrip(b"\x00").decode("utf-8", "replace")
         if prefix and header[257:262] == b"ustar":
             name = f"{prefix}/{name}"
-        name = pax.get("path") or long_name or name
-        if "size" in pax:
+        name = self._pax.get("path") or self._long_name or name
+        if "size" in self._pax:
             try:
-                size = int(pax["size"])
+                size = int(self._pax["size"])
             except ValueError:
                 raise TarFormatError("bad pax size") from None
+            if size < 0:
+                raise TarFormatError("bad pax size")
+        start, self._start, self._pax, self._long_name = self._start, None, {}, None
+        self._pad = padding(size)
         if kind in (b"0", b"\x00", b"7"):
-            return Member(start, name, size)
-        # Directory, link, device, FIFO ...: never created; skip its data.
-        feed.skip(size + padding(size))
-        pax, long_name, start = {}, None, None
-
-
-_END = object()
-
-
-def prefetched(chunks: Iterator[bytes], depth: int = 8) -> Iterator[bytes]:
-    """Iterate CHUNKS read ahead by a helper thread (network receive overlaps hashing and writing).
-
-    Socket reads, SHA-256 and file writes all release the GIL, so on two
-    cores the receive and the verify-and-write work run side by side. An
-    exception of the reading side is re-raised in the consumer.
-    """
-    import queue
-    import threading
-
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def offer(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.5)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def pump() -> None:
-        try:
-            for chunk in chunks:
-                if not offer(chunk):
-                    return
-            offer(_END)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            offer(exc)
-
-    thread = threading.Thread(target=pump, name="archive-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = q.get()
-            if item is _END:
+            member = Member(start, name, size)
+            if self.sink.begin(member):
+                self._member = member
+                if size:
+                    self._state, self._remaining = _DATA, size
+                else:
+                    self._after_data()
                 return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
+        # A member nobody wants, or a directory, link, device, FIFO ...: never created.
+        self._skip(size + self._pad)
+
+    def _meta(self, data: bytes) -> None:
+        if self._meta_kind == b"x":
+            self._pax = _pax_records(data)
+        elif self._meta_kind == b"L":
+            self._long_name = data.rstrip(b"\x00").decode("utf-8", "replace")
+        self._skip(self._pad)
+
+    def _skip(self, n: int) -> None:
+        if n:
+            self._state, self._remaining = _SKIP, n
+        else:
+            self._state, self._need = _HEADER, BLOCK
