@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         self.send_page.add_send_panel(self.send_panel)
         self.send_panel.sent.connect(self._sent)
         self.send_panel.settings_requested.connect(lambda: self.show_page(PAGE_SETTINGS))
-        self.receive_page = ReceivePage()
+        self.receive_page = ReceivePage(self.bridge, self.settings)
         self.transfers_page = TransfersPage(
             self.transfer_service, self.session, self.bridge,
             save_receipt_pdf=self._save_receipt_pdf,
