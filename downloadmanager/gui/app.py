@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from downloadmanager import __version__
+from downloadmanager.core.logging_setup import configure_logging
 from downloadmanager.core.settings import load_settings
 from downloadmanager.gui.i18n import LanguageSwitcher
 from downloadmanager.gui.main_window import MainWindow
@@ -28,6 +29,7 @@ def run_gui(argv: Sequence[str] | None = None, scan_path: Path | None = None) ->
 
     SCAN_PATH, when given, is read right away (like dropping it on the window).
     """
+    configure_logging()  # the rotating log file the Settings page shows
     app = create_application(sys.argv if argv is None else argv)
     # The window applies the language of the settings itself.
     window = MainWindow(settings=load_settings(), language_switcher=LanguageSwitcher(app))

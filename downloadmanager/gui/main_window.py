@@ -78,7 +78,8 @@ class MainWindow(QMainWindow):
             save_receipt_pdf=self._save_receipt_pdf,
             language=lambda: resolve_language(self.settings.language))
         self.transfer_service.job_event.connect(self._job_event)
-        self.settings_page = SettingsPage(self.settings)
+        self.settings_page = SettingsPage(self.settings, bridge=self.bridge, session=self.session)
+        self.settings_page.pacs.nodes_changed.connect(self.receive_page.download_panel.reload_nodes)
         self.settings_page.language_changed.connect(self.apply_language)
 
         self.navigation = QListWidget()

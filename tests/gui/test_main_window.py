@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
-from PySide6.QtCore import QDate, QLocale, Qt
+from PySide6.QtCore import QLocale, Qt
 
 from downloadmanager.core.settings import Settings, load_settings, save_settings
 from downloadmanager.gui.i18n import locale_for, qm_path, resolve_language
@@ -34,11 +35,11 @@ def test_four_pages_and_navigation(make_window):
         assert window.pages.currentWidget() is page
 
 
-def test_unfinished_actions_are_disabled_and_say_so(make_window):
+def test_actions_wait_for_their_input(make_window):
     window = make_window()
+    # Download needs a redeemed code with at least one ticked study.
     button = window.receive_page.download_button
     assert not button.isEnabled()
-    assert button.toolTip() == "Coming in a later version"
     # Transfer controls work, but only on a selected transfer: none is queued here.
     for button in (window.transfers_page.pause_button, window.transfers_page.retry_button):
         assert not button.isEnabled()
@@ -63,10 +64,11 @@ def test_switching_language_retranslates_every_page(qtbot, make_window, medium):
     assert page.problems.toggle.text() == "Übersprungene Dateien: 1"
     assert page.problems.rows()[0][1] == "Beschädigt"
     assert page.summary_label.text().startswith("Gefunden: 2 Patienten, 3 Untersuchungen, 13 Bilder")
-    assert window.receive_page.download_button.toolTip() == "Folgt in einer späteren Version"
-    assert window.receive_page.birth_date_edit.text() == "TT.MM.JJJJ"  # nothing pre-filled
-    window.receive_page.birth_date_edit.setDate(QDate(1985, 6, 12))
-    assert window.receive_page.birth_date_edit.text() == "12.06.1985"
+    assert window.receive_page.show_button.text() == "Anzeigen"
+    birth = window.receive_page.birth_date_edit
+    assert birth.text() == "" and birth.placeholderText() == "TT.MM.JJJJ"  # nothing pre-filled
+    birth.set_birth_date(date(1985, 6, 12))
+    assert birth.text() == "12.06.1985" and birth.birth_date() == date(1985, 6, 12)
     assert window.transfers_page.heading.text() == "Übertragungen"
     assert window.settings_page.language_label.text() == "Sprache:"
 
@@ -75,7 +77,9 @@ def test_switching_language_retranslates_every_page(qtbot, make_window, medium):
     assert page.drop_zone.title.text() == "Drop a folder, files or a ZIP here"
     assert page.problems.rows()[0][1] == "Damaged"
     assert page.model.index(0, 1, page.model.index(1, 0)).data() == "9/1/2025"
-    assert window.receive_page.birth_date_edit.text() == "6/12/1985"
+    assert birth.placeholderText() == "MM/DD/YYYY"
+    birth.set_birth_date(date(1985, 6, 12))
+    assert birth.text() == "6/12/1985" and birth.birth_date() == date(1985, 6, 12)
 
 
 def test_settings_survive_a_new_window(make_window, dm_home):

@@ -1,0 +1,1 @@
+"""The sections of the Settings page, one module each (assembled by ``gui/settings_page.py``)."""
