@@ -76,6 +76,7 @@ class AccountSection(Section):
                                 .replace("%2", client.server))
             if not self.email_edit.text():
                 self.email_edit.setText(client.email)
+            self.password_edit.clear()  # it is in the keyring (or memory) now
         else:
             self.status.setText(self.tr("Not logged in. Log in to send studies and to create "
                                         "access codes."))
@@ -103,9 +104,7 @@ class AccountSection(Section):
             return None
         show_status(self.error, "", ERROR_STYLE)
         self.login_button.setEnabled(False)
-        task = self.session.login(server, email, password)
-        task.succeeded.connect(lambda _client: self.password_edit.clear())
-        return task
+        return self.session.login(server, email, password)
 
     def _login_failed(self, message: str) -> None:
         self.login_button.setEnabled(True)
