@@ -2,6 +2,53 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de" sourcelanguage="en">
 <context>
+    <name>AccountSection</name>
+    <message>
+        <source>Portal account</source>
+        <translation>Portal-Konto</translation>
+    </message>
+    <message>
+        <source>E-mail:</source>
+        <translation>E-Mail:</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Passwort:</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Anmelden</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>Abmelden</translation>
+    </message>
+    <message>
+        <source>Logged in as %1 at %2.</source>
+        <translation>Angemeldet als %1 bei %2.</translation>
+    </message>
+    <message>
+        <source>Not logged in. Log in to send studies and to create access codes.</source>
+        <translation>Nicht angemeldet. Melden Sie sich an, um Untersuchungen zu senden und Zugangscodes zu erstellen.</translation>
+    </message>
+    <message>
+        <source>This computer has no password store (keyring). Your password is kept only until the program closes; you will have to log in again next time.</source>
+        <translation>Dieser Computer hat keinen Passwortspeicher (Schlüsselbund). Ihr Passwort bleibt nur bis zum Schließen des Programms erhalten; beim nächsten Start müssen Sie sich erneut anmelden.</translation>
+    </message>
+    <message>
+        <source>Enter the portal address above first.</source>
+        <translation>Bitte zuerst oben die Portaladresse eingeben.</translation>
+    </message>
+    <message>
+        <source>Enter your e-mail address and password.</source>
+        <translation>Bitte E-Mail-Adresse und Passwort eingeben.</translation>
+    </message>
+    <message>
+        <source>Login failed: %1</source>
+        <translation>Anmeldung fehlgeschlagen: %1</translation>
+    </message>
+</context>
+<context>
     <name>AttachmentList</name>
     <message>
         <source>Attach PDF…</source>
@@ -30,6 +77,162 @@
     </message>
 </context>
 <context>
+    <name>CodeSheetDialog</name>
+    <message>
+        <source>Codes can be created only for transfers the portal has verified completely.</source>
+        <extracomment>Asks where to save the PDF (tests replace it).</extracomment>
+        <translation>Codes gibt es nur für Übertragungen, die das Portal vollständig geprüft hat.</translation>
+    </message>
+    <message>
+        <source>Access code for a transfer</source>
+        <translation>Zugangscode für eine Übertragung</translation>
+    </message>
+    <message>
+        <source>Patient&apos;s date of birth:</source>
+        <translation>Geburtsdatum des Patienten:</translation>
+    </message>
+    <message>
+        <source>Valid for:</source>
+        <translation>Gültig für:</translation>
+    </message>
+    <message>
+        <source>weeks</source>
+        <translation>Wochen</translation>
+    </message>
+    <message>
+        <source>Create code</source>
+        <translation>Code erstellen</translation>
+    </message>
+    <message>
+        <source>The date of birth is the second key: the portal checks it when the code is used. It is not printed on the sheet.</source>
+        <translation>Das Geburtsdatum ist der zweite Schlüssel: Das Portal prüft es, wenn der Code benutzt wird. Es wird nicht auf das Blatt gedruckt.</translation>
+    </message>
+    <message>
+        <source>Save PDF…</source>
+        <translation>PDF speichern…</translation>
+    </message>
+    <message>
+        <source>Open for printing</source>
+        <translation>Zum Drucken öffnen</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>Study %1</source>
+        <translation>Untersuchung %1</translation>
+    </message>
+    <message>
+        <source>Valid until %1</source>
+        <translation>Gültig bis %1</translation>
+    </message>
+    <message>
+        <source>Save access-code sheet</source>
+        <translation>Zugangscode-Blatt speichern</translation>
+    </message>
+    <message>
+        <source>PDF documents (*.pdf)</source>
+        <translation>PDF-Dokumente (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Saved: %1</source>
+        <translation>Gespeichert: %1</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadPanel</name>
+    <message>
+        <source>Save in:</source>
+        <extracomment>A download ended; True only when everything was verified (and stored by the PACS).</extracomment>
+        <translation>Speichern in:</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Wählen…</translation>
+    </message>
+    <message>
+        <source>Save as:</source>
+        <translation>Speichern als:</translation>
+    </message>
+    <message>
+        <source>Folder with readable names</source>
+        <translation>Ordner mit lesbaren Namen</translation>
+    </message>
+    <message>
+        <source>Viewer-ready folder with DICOMDIR (like a CD)</source>
+        <translation>Betrachterfertiger Ordner mit DICOMDIR (wie eine CD)</translation>
+    </message>
+    <message>
+        <source>Pack into one ZIP file</source>
+        <translation>In eine ZIP-Datei packen</translation>
+    </message>
+    <message>
+        <source>Also send to PACS:</source>
+        <translation>Auch an PACS senden:</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>Herunterladen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>Ordner öffnen</translation>
+    </message>
+    <message>
+        <source>No PACS configured (Settings)</source>
+        <translation>Kein PACS eingerichtet (Einstellungen)</translation>
+    </message>
+    <message>
+        <source>Save in</source>
+        <translation>Speichern in</translation>
+    </message>
+    <message>
+        <source>Please choose a folder to save in.</source>
+        <translation>Bitte einen Zielordner wählen.</translation>
+    </message>
+    <message>
+        <source>Downloading and verifying…</source>
+        <translation>Wird heruntergeladen und geprüft…</translation>
+    </message>
+    <message>
+        <source>Stopping…</source>
+        <translation>Wird angehalten…</translation>
+    </message>
+    <message>
+        <source>Sending to the PACS…</source>
+        <translation>Wird an das PACS gesendet…</translation>
+    </message>
+    <message>
+        <source>Saved and verified: %1 images in %2.</source>
+        <translation>Gespeichert und geprüft: %1 Bilder in %2.</translation>
+    </message>
+    <message>
+        <source>The PACS %1 stored all %2 images.</source>
+        <translation>Das PACS %1 hat alle %2 Bilder gespeichert.</translation>
+    </message>
+    <message>
+        <source>But the PACS %1 did not store %2 of %3 images.</source>
+        <translation>Aber das PACS %1 hat %2 von %3 Bildern nicht gespeichert.</translation>
+    </message>
+    <message>
+        <source>Download failed: %1</source>
+        <translation>Download fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Nothing incomplete was put in the folder; images already verified are kept hidden there, and the next download continues from them.</source>
+        <translation>Im Ordner liegt nichts Unvollständiges; bereits geprüfte Bilder werden dort versteckt aufbewahrt, und der nächste Download setzt bei ihnen fort.</translation>
+    </message>
+    <message>
+        <source>Download cancelled: it is NOT complete. Images already verified are kept hidden in the folder; download again to continue.</source>
+        <translation>Download abgebrochen: Er ist NICHT vollständig. Bereits geprüfte Bilder bleiben versteckt im Ordner; erneut herunterladen, um fortzusetzen.</translation>
+    </message>
+</context>
+<context>
     <name>DropZone</name>
     <message>
         <source>Drop a folder, files or a ZIP here</source>
@@ -46,6 +249,69 @@
     <message>
         <source>Choose ZIP or file…</source>
         <translation>ZIP oder Datei wählen…</translation>
+    </message>
+</context>
+<context>
+    <name>GeneralSection</name>
+    <message>
+        <source>General</source>
+        <extracomment>The language setting changed (&quot;system&quot;, &quot;de&quot; or &quot;en&quot;). The portal address changed (the new address).</extracomment>
+        <translation>Allgemein</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>Sprache:</translation>
+    </message>
+    <message>
+        <source>As the system (%1)</source>
+        <translation>Wie das System (%1)</translation>
+    </message>
+    <message>
+        <source>Portal address:</source>
+        <translation>Portaladresse:</translation>
+    </message>
+    <message>
+        <source>Please enter an address starting with https://</source>
+        <translation>Bitte eine Adresse eingeben, die mit https:// beginnt</translation>
+    </message>
+    <message>
+        <source>Download folder:</source>
+        <translation>Download-Ordner:</translation>
+    </message>
+    <message>
+        <source>Ask every time</source>
+        <translation>Jedes Mal fragen</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Wählen…</translation>
+    </message>
+    <message>
+        <source>Download folder</source>
+        <translation>Download-Ordner</translation>
+    </message>
+</context>
+<context>
+    <name>LogSection</name>
+    <message>
+        <source>Log</source>
+        <translation>Protokoll</translation>
+    </message>
+    <message>
+        <source>Log file: %1 (contains no patient data)</source>
+        <translation>Protokolldatei: %1 (enthält keine Patientendaten)</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Aktualisieren</translation>
+    </message>
+    <message>
+        <source>Open log folder</source>
+        <translation>Protokollordner öffnen</translation>
+    </message>
+    <message>
+        <source>The log is empty so far.</source>
+        <translation>Das Protokoll ist noch leer.</translation>
     </message>
 </context>
 <context>
@@ -121,6 +387,72 @@
     </message>
 </context>
 <context>
+    <name>NetworkSection</name>
+    <message>
+        <source>Proxy</source>
+        <translation>Proxy</translation>
+    </message>
+    <message>
+        <source>Use the system&apos;s proxy settings</source>
+        <translation>Proxy-Einstellungen des Systems verwenden</translation>
+    </message>
+    <message>
+        <source>Manual proxy (host:port):</source>
+        <translation>Manueller Proxy (Host:Port):</translation>
+    </message>
+    <message>
+        <source>No proxy (direct connection)</source>
+        <translation>Kein Proxy (direkte Verbindung)</translation>
+    </message>
+    <message>
+        <source>Enter the proxy as host:port, e.g. proxy.klinik.local:3128.</source>
+        <translation>Proxy als Host:Port eingeben, z. B. proxy.klinik.local:3128.</translation>
+    </message>
+    <message>
+        <source>%1 is not host:port (e.g. proxy.klinik.local:3128).</source>
+        <translation>%1 ist nicht Host:Port (z. B. proxy.klinik.local:3128).</translation>
+    </message>
+</context>
+<context>
+    <name>NodeDialog</name>
+    <message>
+        <source>PACS node</source>
+        <translation>PACS-Knoten</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>AE title of the PACS:</source>
+        <translation>AE-Titel des PACS:</translation>
+    </message>
+    <message>
+        <source>Host:</source>
+        <translation>Host:</translation>
+    </message>
+    <message>
+        <source>Port:</source>
+        <translation>Port:</translation>
+    </message>
+    <message>
+        <source>Our AE title:</source>
+        <translation>Eigener AE-Titel:</translation>
+    </message>
+    <message>
+        <source>e.g. Archive</source>
+        <translation>z. B. Archiv</translation>
+    </message>
+    <message>
+        <source>Please give the node a name.</source>
+        <translation>Bitte dem Knoten einen Namen geben.</translation>
+    </message>
+    <message>
+        <source>A node named %1 exists already.</source>
+        <translation>Ein Knoten namens %1 existiert bereits.</translation>
+    </message>
+</context>
+<context>
     <name>NoteEditor</name>
     <message>
         <source>Optional note for the recipient</source>
@@ -129,6 +461,50 @@
     <message>
         <source>%1 of %2 characters</source>
         <translation>%1 von %2 Zeichen</translation>
+    </message>
+</context>
+<context>
+    <name>PacsSection</name>
+    <message>
+        <source>PACS (DICOM nodes)</source>
+        <extracomment>The list of nodes changed (the Receive page offers them). Opens the edit dialog and returns the node, or None (tests replace it).</extracomment>
+        <translation>PACS (DICOM-Knoten)</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>Bearbeiten…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Test connection</source>
+        <translation>Verbindung testen</translation>
+    </message>
+    <message>
+        <source>%1 — %2 (we are %3)</source>
+        <translation>%1 — %2 (wir sind %3)</translation>
+    </message>
+    <message>
+        <source>Testing %1 …</source>
+        <translation>Teste %1 …</translation>
+    </message>
+    <message>
+        <source>Connection to %1 works (C-ECHO answered: %2).</source>
+        <translation>Verbindung zu %1 funktioniert (C-ECHO-Antwort: %2).</translation>
+    </message>
+    <message>
+        <source>%1 answered the C-ECHO with an error: %2</source>
+        <translation>%1 hat das C-ECHO mit einem Fehler beantwortet: %2</translation>
+    </message>
+    <message>
+        <source>No connection to %1: %2</source>
+        <translation>Keine Verbindung zu %1: %2</translation>
     </message>
 </context>
 <context>
@@ -289,6 +665,7 @@
     <name>ReceivePage</name>
     <message>
         <source>Receive studies</source>
+        <extracomment>Studies were listed for a code (argument: the CodeSession). A QR image was read into the code field.</extracomment>
         <translation>Untersuchungen empfangen</translation>
     </message>
     <message>
@@ -300,28 +677,52 @@
         <translation>Zugangscode:</translation>
     </message>
     <message>
-        <source>12 characters, e.g. K7PX-92QD-M4H3</source>
-        <translation>12 Zeichen, z. B. K7PX-92QD-M4H3</translation>
+        <source>QR code from image…</source>
+        <translation>QR-Code aus Bild…</translation>
+    </message>
+    <message>
+        <source>Paste QR image</source>
+        <translation>QR-Bild einfügen</translation>
+    </message>
+    <message>
+        <source>Reads a QR code copied to the clipboard (Ctrl+V)</source>
+        <translation>Liest einen in die Zwischenablage kopierten QR-Code (Strg+V)</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>Anzeigen</translation>
+    </message>
+    <message>
+        <source>Tip: drop a photo or screenshot of the QR code onto this page, or paste it with Ctrl+V.</source>
+        <translation>Tipp: Ein Foto oder Bildschirmfoto des QR-Codes auf diese Seite ziehen oder mit Strg+V einfügen.</translation>
+    </message>
+    <message>
+        <source>QR code from image</source>
+        <translation>QR-Code aus Bild</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)</source>
+        <translation>Bilder (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)</translation>
+    </message>
+    <message>
+        <source>The clipboard holds no image of a QR code.</source>
+        <translation>Die Zwischenablage enthält kein Bild eines QR-Codes.</translation>
+    </message>
+    <message>
+        <source>No portal address is set. Enter it under Settings, or read the QR code, which contains it.</source>
+        <translation>Keine Portaladresse eingestellt. Bitte in den Einstellungen eintragen oder den QR-Code einlesen, der sie enthält.</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>Wird geprüft…</translation>
+    </message>
+    <message>
+        <source>Code valid until %1 — download before then.</source>
+        <translation>Code gültig bis %1 — bitte vorher herunterladen.</translation>
     </message>
     <message>
         <source>Date of birth:</source>
         <translation>Geburtsdatum:</translation>
-    </message>
-    <message>
-        <source>dd.mm.yyyy</source>
-        <translation>TT.MM.JJJJ</translation>
-    </message>
-    <message>
-        <source>Download</source>
-        <translation>Herunterladen</translation>
-    </message>
-    <message>
-        <source>Coming in a later version</source>
-        <translation>Folgt in einer späteren Version</translation>
-    </message>
-    <message>
-        <source>Downloading is coming in a later version.</source>
-        <translation>Das Herunterladen folgt in einer späteren Version.</translation>
     </message>
 </context>
 <context>
@@ -587,40 +988,56 @@
         <translation>Einstellungen</translation>
     </message>
     <message>
-        <source>Language:</source>
-        <translation>Sprache:</translation>
+        <source>General</source>
+        <translation>Allgemein</translation>
     </message>
     <message>
-        <source>As the system (%1)</source>
-        <translation>Wie das System (%1)</translation>
+        <source>PACS</source>
+        <translation>PACS</translation>
     </message>
     <message>
-        <source>Portal address:</source>
-        <translation>Portal-Adresse:</translation>
+        <source>Uploads and network</source>
+        <translation>Uploads und Netzwerk</translation>
     </message>
     <message>
-        <source>Please enter an address starting with https://</source>
-        <translation>Bitte eine Adresse eingeben, die mit https:// beginnt</translation>
-    </message>
-    <message>
-        <source>Download folder:</source>
-        <translation>Download-Ordner:</translation>
-    </message>
-    <message>
-        <source>Ask every time</source>
-        <translation>Jedes Mal fragen</translation>
-    </message>
-    <message>
-        <source>Choose…</source>
-        <translation>Wählen…</translation>
+        <source>Log</source>
+        <translation>Protokoll</translation>
     </message>
     <message>
         <source>Passwords are kept in the system&apos;s password store, never in the settings file.</source>
         <translation>Passwörter werden im Passwortspeicher des Systems aufbewahrt, nie in der Einstellungsdatei.</translation>
     </message>
+</context>
+<context>
+    <name>StudyListTable</name>
     <message>
-        <source>Download folder</source>
-        <translation>Download-Ordner</translation>
+        <source>Patient</source>
+        <extracomment>The set of ticked studies changed.</extracomment>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Datum</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Beschreibung</translation>
+    </message>
+    <message>
+        <source>Modalities</source>
+        <translation>Modalitäten</translation>
+    </message>
+    <message>
+        <source>Series</source>
+        <translation>Serien</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>Bilder</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
     </message>
 </context>
 <context>
@@ -743,6 +1160,42 @@
     <message>
         <source>Quit</source>
         <translation>Beenden</translation>
+    </message>
+</context>
+<context>
+    <name>UploadsSection</name>
+    <message>
+        <source>Uploads</source>
+        <extracomment>The transfer settings were saved.</extracomment>
+        <translation>Uploads</translation>
+    </message>
+    <message>
+        <source>Bandwidth limit:</source>
+        <translation>Bandbreitenlimit:</translation>
+    </message>
+    <message>
+        <source>MB/s</source>
+        <translation>MB/s</translation>
+    </message>
+    <message>
+        <source>No limit</source>
+        <translation>Kein Limit</translation>
+    </message>
+    <message>
+        <source>Upload time:</source>
+        <translation>Upload-Zeit:</translation>
+    </message>
+    <message>
+        <source>only between</source>
+        <translation>nur zwischen</translation>
+    </message>
+    <message>
+        <source>and</source>
+        <translation>und</translation>
+    </message>
+    <message>
+        <source>Outside the time window uploads wait and continue by themselves. A window such as 19:00–07:00 runs overnight.</source>
+        <translation>Außerhalb des Zeitfensters warten Uploads und laufen dann von selbst weiter. Ein Fenster wie 19:00–07:00 läuft über Nacht.</translation>
     </message>
 </context>
 </TS>
