@@ -133,8 +133,8 @@ class TransferService(QObject):
             return
         task = self._bridge.run(lambda _ctx: self._reader().list_jobs(),
                                 on_result=self._polled,
-                                on_error=lambda error: log.warning("queue poll failed: %s",
-                                                                   type(error).__name__))
+                                on_error=lambda error: log.warning("queue poll failed: %s: %s",
+                                                                   type(error).__name__, error))
         self._poll_task = task if task.is_running else None
 
     def _polled(self, jobs: list[Job]) -> None:

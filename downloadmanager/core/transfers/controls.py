@@ -51,6 +51,9 @@ def retry(store: QueueStore, job_id: int) -> None:
     job = store.get_job(job_id, with_items=False)
     if job.state not in (JobState.FAILED, JobState.CANCELLED):
         raise _refuse(store, job_id, "retried (only failed or cancelled transfers can)")
+    if store.is_leased(job_id):
+        # Its worker has not noticed the cancel yet and still cleans up.
+        raise ControlError(f"Transfer {job_id} is still stopping; try again in a moment.")
     if job.state is JobState.CANCELLED:
         store.clear_prepared(job_id)  # its staged copy and upload are gone
     elif job.receipt is not None:

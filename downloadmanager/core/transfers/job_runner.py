@@ -94,12 +94,19 @@ class JobRunner:
         self.ctx = ctx
         # Set when the portal was unreachable: the job stays queued for a later run.
         self.deferred = False
+        # The phase being worked on (staging or uploading), for _control.
+        self._phase: JobState | None = None
 
     def _control(self) -> None:
         """Stop if another process paused/cancelled the job or the window closed."""
         state = self.ctx.store.state_of(self.job_id)
         if state in (JobState.PAUSED, JobState.CANCELLED):
             raise JobControlInterrupt(state.value)
+        if state is JobState.QUEUED and self._phase is not None:
+            # Paused and resumed again between two chunks: this worker never
+            # stopped, so it carries on and shows its phase again.
+            self.ctx.store.set_state(self.job_id, self._phase, only_from=(JobState.QUEUED,),
+                                     keep_error=True)
         if not self.ctx.window_open():
             raise WindowClosed()
         self.ctx.store.renew(self.job_id, self.ctx.owner)
@@ -152,6 +159,7 @@ class JobRunner:
         if not store.set_state(job.id, JobState.STAGING, only_from=(JobState.QUEUED,
                                                                     JobState.STAGING)):
             return store.get_job(job.id)
+        self._phase = JobState.STAGING
         store.set_progress(job.id, 0)
         progress = lambda done, total: store.set_progress(job.id, done)  # noqa: E731
         if job.use_staging:
@@ -176,6 +184,7 @@ class JobRunner:
         if not store.set_state(job.id, JobState.UPLOADING, only_from=(
                 JobState.QUEUED, JobState.STAGING, JobState.UPLOADING)):
             return store.get_job(job.id)
+        self._phase = JobState.UPLOADING
         staging.check_unchanged(job.items)
         bundle = VirtualBundle.for_items(job.manifest, job.items)
         tus = self._tus()

@@ -228,6 +228,16 @@ class QueueStore:
                 self._conn.execute("ROLLBACK")
                 raise
 
+    def is_leased(self, job_id: int) -> bool:
+        """True while a live runner holds the job (e.g. a cancelled job still stopping)."""
+        with self._lock:
+            row = self._conn.execute("SELECT lease_owner, lease_expires FROM jobs WHERE id=?",
+                                     (job_id,)).fetchone()
+        if row is None or row["lease_owner"] is None:
+            return False
+        return (row["lease_expires"] or 0.0) >= time.time() and \
+            not lease.owner_is_dead(row["lease_owner"])
+
     def renew(self, job_id: int, owner: str, seconds: float = lease.LEASE_SECONDS) -> None:
         """Extend our lease on a job."""
         self._write("UPDATE jobs SET lease_expires=? WHERE id=? AND lease_owner=?",
