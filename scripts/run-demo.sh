@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Run the program on demo data (after scripts/setup.sh): for now, scan the
-# sample CD with a DICOMDIR that ships with pydicom and print what was found.
+# Run the program on demo data (after scripts/setup.sh): the window on a demo
+# portal started in the same process, logged in, with a demo CD already read
+# and a shared study to receive by access code. Nothing real is touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SAMPLE=$(.venv/bin/python -c 'import os, pydicom.data; print(os.path.dirname(pydicom.data.get_testdata_file("DICOMDIR")))')
-exec .venv/bin/downloadmanager scan "$SAMPLE" "$@"
+exec .venv/bin/downloadmanager demo "$@"

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from downloadmanager import __version__
 from downloadmanager.cli import communities as communities_command
+from downloadmanager.cli import demo as demo_command
 from downloadmanager.cli import dicomnet as dicomnet_command
 from downloadmanager.cli import fetch as fetch_command
 from downloadmanager.cli import gui as gui_command
@@ -25,8 +26,8 @@ from downloadmanager.cli import upload as upload_command
 from downloadmanager.core.logging_setup import configure_logging
 
 # Each module contributes one or more subcommands.
-COMMAND_MODULES = [scan_command, gui_command, login_command, communities_command, upload_command,
-                   transfers_command, dicomnet_command, fetch_command,
+COMMAND_MODULES = [scan_command, gui_command, demo_command, login_command, communities_command,
+                   upload_command, transfers_command, dicomnet_command, fetch_command,
                    inbox_command, share_command]
 
 

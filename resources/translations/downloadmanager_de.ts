@@ -141,6 +141,17 @@
     </message>
 </context>
 <context>
+    <name>DemoWelcomeDialog</name>
+    <message>
+        <source>Welcome to the Downloadmanager demo</source>
+        <translation>Willkommen zur Demo des Downloadmanagers</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;This window is connected to a demo portal running on this computer (%1), logged in as the demo practice %2. Nothing here touches your real data, transfers or passwords.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Send:&lt;/b&gt; a demo CD has been read. Tick a study, search for “Saarbrücken” and choose &lt;b&gt;%3&lt;/b&gt;, then press Send. The Transfers page shows the upload and its receipt.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Receive:&lt;/b&gt; on the Receive page enter the access code &lt;b&gt;%4&lt;/b&gt; and the birth date &lt;b&gt;%5&lt;/b&gt;.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;Dieses Fenster ist mit einem Demo-Portal auf diesem Computer verbunden (%1) und als Demo-Praxis %2 angemeldet. Ihre echten Daten, Übertragungen und Passwörter bleiben unberührt.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Senden:&lt;/b&gt; Eine Demo-CD wurde bereits eingelesen. Haken Sie eine Untersuchung an, suchen Sie nach „Saarbrücken“, wählen Sie &lt;b&gt;%3&lt;/b&gt; und drücken Sie auf Senden. Die Seite Übertragungen zeigt den Upload und sein Protokoll.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Empfangen:&lt;/b&gt; Geben Sie auf der Seite Empfangen den Zugangscode &lt;b&gt;%4&lt;/b&gt; und das Geburtsdatum &lt;b&gt;%5&lt;/b&gt; ein.&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
     <name>DownloadPanel</name>
     <message>
         <source>Save in:</source>
