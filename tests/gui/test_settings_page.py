@@ -92,7 +92,7 @@ def test_settings_persist_across_a_new_window(make_window, dm_home):
     # A bad proxy is refused with a message and not saved; the window is turned off again.
     page.network.proxy_edit.setText("no port here")
     assert page.network.save() is False and not page.network.error.isHidden()
-    assert "is not host:port" in page.network.error.text()
+    assert "ist nicht Host:Port" in page.network.error.text()  # the window speaks German now
     assert load_network_settings().proxy_host == "proxy.klinik.local"
     page.uploads.window_check.setChecked(False)
     assert load_transfer_settings().time_window == ""

@@ -117,7 +117,10 @@ def study_from_job(job: Job) -> ReceiptStudy:
         study.study_date = str(header.get("StudyDate", "") or "")
         study.study_description = str(header.get("StudyDescription", "") or "")
     else:
-        log.info("transfer %s: the study's files are gone; receipt without patient details", job.id)
+        # Newer queues keep date and description themselves (never the patient's name).
+        study.study_date = str(getattr(job, "study_date", "") or "")
+        study.study_description = str(getattr(job, "study_description", "") or "")
+        log.info("transfer %s: the study's files are gone; receipt without patient name", job.id)
     receipt = job.receipt or {}
     totals = receipt.get("totals") or {}
     study.expected = int(totals.get("expected") or job.instance_count
