@@ -39,7 +39,6 @@ from downloadmanager.core import paths
 from downloadmanager.core.access_code import AccessCodeError
 from downloadmanager.core.documents.code_sheet import CodeSheet, SheetStudy, write_code_sheet_pdf
 from downloadmanager.core.documents.receipt import ReceiptStudy, study_from_job
-from downloadmanager.core.documents.texts import format_day, parse_iso_moment
 from downloadmanager.core.documents.share import (
     DEFAULT_WEEKS,
     MAX_WEEKS,
@@ -48,6 +47,7 @@ from downloadmanager.core.documents.share import (
     ShareError,
     create_access_code,
 )
+from downloadmanager.core.documents.texts import format_day, parse_iso_moment
 from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.transfers.model import Job, JobState
 from downloadmanager.gui.bridge import Bridge, Task
