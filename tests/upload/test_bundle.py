@@ -69,6 +69,21 @@ def test_any_range_equals_the_slice_of_the_whole(small_study, tmp_path):
     assert b"".join(pieces) == whole[100:50_100]
 
 
+def test_pieces_read_into_a_reused_buffer_equal_the_slice(small_study, tmp_path):
+    bundle, _, _ = _bundle(small_study, tmp_path)
+    whole = bundle.read(0, len(bundle))
+    buffer = bytearray(3000)  # not a multiple of 512: pieces straddle headers and data
+    rng = random.Random(11)
+    for _ in range(50):
+        start = rng.randrange(len(whole))
+        length = rng.randrange(len(whole) - start + 1)
+        got = bytearray()
+        for view in bundle.iter_into(start, length, buffer):
+            assert view.obj is buffer and 0 < len(view) <= len(buffer)
+            got += view
+        assert bytes(got) == whole[start:start + length]
+
+
 def test_same_inputs_give_same_bytes(small_study, tmp_path):
     bundle, manifest, items = _bundle(small_study, tmp_path)
     again = VirtualBundle.for_items(manifest, items)

@@ -24,7 +24,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from downloadmanager.core.transfers.bundle import PIECE, VirtualBundle
+from downloadmanager.core.transfers.bundle import SEND_PIECE, VirtualBundle
 from downloadmanager.core.transfers.errors import (
     AuthenticationError,
     NetworkError,
@@ -105,9 +105,12 @@ class _ChunkBody:
     def __len__(self) -> int:
         return self.length
 
-    def __iter__(self) -> Iterator[bytes]:
+    def __iter__(self) -> Iterator[memoryview]:
         offset, length, piece = self._args
-        for data in self._bundle.iter_range(offset, length, piece):
+        # One buffer per request, refilled for every piece: urllib3 sends each
+        # piece with a blocking sendall before it asks for the next one.
+        buffer = bytearray(min(piece, length) or 1)
+        for data in self._bundle.iter_into(offset, length, buffer):
             if self._limiter is not None:
                 self._limiter.acquire(len(data))
             self._sent[0] += len(data)
@@ -149,7 +152,8 @@ class _ChecksumAhead:
 
     def _compute(self, offset: int, length: int) -> str:
         digest = hashlib.new(self._algorithm)
-        for piece in self._bundle.iter_range(offset, length, self._piece):
+        buffer = bytearray(min(self._piece, length) or 1)
+        for piece in self._bundle.iter_into(offset, length, buffer):
             digest.update(piece)
         return f"{self._algorithm} {base64.b64encode(digest.digest()).decode('ascii')}"
 
@@ -213,7 +217,7 @@ class TusClient:
 
     def __init__(self, endpoint: str, *, session: requests.Session | None = None,
                  auth: AuthProvider | None = None, chunk_size: int = DEFAULT_CHUNK,
-                 max_chunk_size: int | None = None, piece_size: int = PIECE, limiter: BandwidthLimiter | None = None,
+                 max_chunk_size: int | None = None, piece_size: int = SEND_PIECE, limiter: BandwidthLimiter | None = None,
                  max_attempts: int = 10, backoff_base: float = 0.5, backoff_max: float = 60.0,
                  timeout: tuple[float, float] = (15.0, 120.0),
                  sleep: Callable[[float], None] = time.sleep,
