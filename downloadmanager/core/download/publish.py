@@ -15,10 +15,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from downloadmanager.core.archive import place_files, plan_media, plan_readable, write_media
+from downloadmanager.core.archive import ArchiveError, PlannedFile, plan_media, plan_readable, write_dicomdir
 from downloadmanager.core.archive.layout import patient_folder_name
 from downloadmanager.core.archive.names import safe_component
-from downloadmanager.core.archive.private_files import make_private_dir, make_private_file
+from downloadmanager.core.archive.private_files import make_private_dir, make_private_dirs_below, make_private_file
 from downloadmanager.core.archive.zipwriter import write_zip, zip_folder
 from downloadmanager.core.download.partial import PartialArea
 from downloadmanager.core.scan import ScanResult
@@ -66,7 +66,8 @@ def publish(catalog: ScanResult, documents: dict[str, list[tuple[str, Path]]], a
     if options.layout == "media":
         medium = out / "medium"
         planned = plan_media(catalog)
-        write_media(planned, medium, move=True)
+        _move_into_layout(planned, medium)
+        write_dicomdir(planned, medium, fileset_id="DOWNLOADMGR")
         docs = [d for pairs in documents.values() for d in pairs]
         _place_documents(docs, medium / "DOKUMENT")
         if options.zip:
@@ -77,7 +78,7 @@ def publish(catalog: ScanResult, documents: dict[str, list[tuple[str, Path]]], a
     if options.zip:
         zipped = write_zip(planned, out / "study.zip", compression=options.zip_compression)
         return [_move(zipped, _free_name(target, _unit_name(catalog), ".zip"))]
-    place_files(planned, out / "tree", move=True)
+    _move_into_layout(planned, out / "tree")
     study_dirs: dict[str, Path] = {}
     for item in planned:
         study_dirs[item.study.study_instance_uid] = out / "tree" / item.relpath.parts[0] / item.relpath.parts[1]
@@ -89,6 +90,27 @@ def publish(catalog: ScanResult, documents: dict[str, list[tuple[str, Path]]], a
         patient_dir = make_private_dir(target / study_dir.parent.name)
         published.append(_move(study_dir, _free_name(patient_dir, study_dir.name)))
     return published
+
+
+def _move_into_layout(planned: list[PlannedFile], root: Path) -> None:
+    """Rename every verified file of the partial area to its place in the layout below ROOT.
+
+    Cheaper than the general writer (no ``resolve()`` of every path, no
+    second chmod): ROOT is a fresh folder of our own in the partial area,
+    the files are ours and already owner-only, and each relative path is
+    checked to be plain components built by the layout planner.
+    """
+    make_private_dir(root)
+    made: set[Path] = set()
+    for item in planned:
+        parts = item.relpath.parts
+        if item.relpath.is_absolute() or any(p in ("", ".", "..") or "/" in p or "\\" in p for p in parts):
+            raise ArchiveError(f"refusing unsafe relative path {item.relpath}")
+        folder = root.joinpath(*parts[:-1])
+        if folder not in made:
+            make_private_dirs_below(root, folder)
+            made.add(folder)
+        os.replace(item.instance.source.path, folder / parts[-1])
 
 
 def _place_documents(docs: list[tuple[str, Path]], folder: Path) -> None:
