@@ -44,7 +44,7 @@ class MemberSink(Protocol):
         """A member starts; return False to have its bytes skipped."""
 
     def data(self, view: memoryview) -> None:
-        """The next bytes of the current member (valid only during the call's caller's buffer life)."""
+        """The next bytes of the current member (a view into the receiver's buffer: copy to keep)."""
 
     def end(self, member: Member, end_offset: int) -> None:
         """The member is complete; END_OFFSET is the archive offset after its padding."""
