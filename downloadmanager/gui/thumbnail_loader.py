@@ -8,6 +8,7 @@ same CD again shows its thumbnails at once.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import BinaryIO
@@ -21,6 +22,7 @@ from downloadmanager.core.thumbnails import DEFAULT_SIZE, middle_item, thumbnail
 from downloadmanager.gui.bridge import Bridge, Task
 
 CACHE_ENTRIES = 512
+THUMBNAIL_PAUSE_S = 0.002
 
 
 def array_to_qimage(array: np.ndarray) -> QImage:
@@ -137,6 +139,10 @@ class ThumbnailLoader(QObject):
                 return None
             with open_instance(instance) as stream:
                 array = thumbnail_from_source(stream, size)
+            # Decoding is short, pure CPU work under the GIL; back to back on
+            # two workers it starved the GUI thread for 100+ ms (measured by
+            # bench/gui_lag.py). A short sleep hands the GIL over each time.
+            time.sleep(THUMBNAIL_PAUSE_S)
             # QImage is safe to build off the GUI thread (QPixmap is not).
             return array_to_qimage(array) if array is not None else None
 
