@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -236,6 +237,7 @@ def run(args) -> dict:
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> int:
