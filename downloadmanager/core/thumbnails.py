@@ -16,12 +16,16 @@ from __future__ import annotations
 import io
 import logging
 import os
+import zipfile
 from collections.abc import Sequence
 from typing import BinaryIO, TypeVar
 
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
+
+from downloadmanager.core.scan.model import InstanceSource
+from downloadmanager.core.scan.opener import open_source
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,25 @@ def thumbnail_from_source(source: bytes | str | os.PathLike | BinaryIO,
         log.debug("thumbnail: cannot read file (%s)", type(exc).__name__)
         return None
     return thumbnail_from_dataset(ds, size)
+
+
+def thumbnails_for_sources(sources: Sequence[InstanceSource],
+                           size: int = DEFAULT_SIZE) -> list[np.ndarray | None]:
+    """Thumbnails of several instances (files or ZIP members), one entry per source.
+
+    This is the function the thumbnail process pool runs (it is picklable
+    and Qt-free); it also runs in-process for tests. An unreadable source
+    (removed CD, damaged archive) gives ``None`` like an undecodable image.
+    """
+    results: list[np.ndarray | None] = []
+    for source in sources:
+        try:
+            with open_source(source) as stream:
+                results.append(thumbnail_from_source(stream, size))
+        except (OSError, zipfile.BadZipFile, KeyError) as exc:
+            log.debug("thumbnail: cannot open source (%s)", type(exc).__name__)
+            results.append(None)
+    return results
 
 
 def thumbnail_from_dataset(ds: Dataset, size: int = DEFAULT_SIZE) -> np.ndarray | None:

@@ -102,12 +102,28 @@ class ScanTreeModel(QAbstractItemModel):
 
     def set_thumbnail(self, series_uid: str, icon: QIcon, *, placeholder: bool) -> None:
         """Show ICON on the row of SERIES_UID; PLACEHOLDER marks "no image available"."""
-        node = self._series_nodes.get(series_uid)
-        if node is None:
-            return
-        self._thumbnails[series_uid] = ("placeholder" if placeholder else "image", icon)
-        index = self.createIndex(node.row, COL_NAME, node)
-        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole, ThumbnailStateRole])
+        self.set_thumbnails([(series_uid, icon, placeholder)])
+
+    def set_thumbnails(self, thumbnails: list[tuple[str, QIcon, bool]]) -> None:
+        """Show several (series_uid, icon, placeholder) at once.
+
+        One ``dataChanged`` per study touched (its first to last changed
+        series), not one per series: the view repaints once per batch.
+        """
+        rows_by_study: dict[int, tuple[_Node, int, int]] = {}
+        for series_uid, icon, placeholder in thumbnails:
+            node = self._series_nodes.get(series_uid)
+            if node is None:
+                continue
+            self._thumbnails[series_uid] = ("placeholder" if placeholder else "image", icon)
+            study = node.parent
+            _study, low, high = rows_by_study.get(id(study), (study, node.row, node.row))
+            rows_by_study[id(study)] = (study, min(low, node.row), max(high, node.row))
+        roles = [Qt.ItemDataRole.DecorationRole, ThumbnailStateRole]
+        for study, low, high in rows_by_study.values():
+            first = self.createIndex(low, COL_NAME, study.children[low])
+            last = self.createIndex(high, COL_NAME, study.children[high])
+            self.dataChanged.emit(first, last, roles)
 
     def retranslate(self) -> None:
         """Refresh every text after a language change."""

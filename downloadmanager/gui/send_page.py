@@ -28,11 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from downloadmanager.core.scan import ScanError, ScanProgress, ScanResult, open_instance, scan
+from downloadmanager.core.scan import ScanError, ScanProgress, ScanResult, scan
 from downloadmanager.gui.bridge import Bridge, Task
 from downloadmanager.gui.formatting import format_count, format_size, plural
 from downloadmanager.gui.scan_tree_model import COL_NAME, ScanTreeModel
 from downloadmanager.gui.thumbnail_loader import (
+    Decoder,
     ThumbnailLoader,
     loading_icon,
     placeholder_icon,
@@ -59,7 +60,7 @@ class SendPage(QWidget):
 
     def __init__(self, bridge: Bridge, *,
                  scan_function: Callable[..., ScanResult] = scan,
-                 open_instance_function: Callable = open_instance,
+                 thumbnail_decoder: Decoder | None = None,
                  volume_lister: Callable[[], list[Volume]] = list_removable_volumes,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,8 +75,9 @@ class SendPage(QWidget):
         self.model.set_loading_icon(loading_icon(THUMBNAIL_SIZE))
         self.model.checked_studies_changed.connect(self._update_summary)
         self._placeholder = placeholder_icon(THUMBNAIL_SIZE)
-        self.thumbnails = ThumbnailLoader(bridge, open_instance_function, THUMBNAIL_SIZE, self)
-        self.thumbnails.thumbnail_ready.connect(self._show_thumbnail)
+        # Default decoder: the shared worker process (keeps decoding off this GIL).
+        self.thumbnails = ThumbnailLoader(bridge, thumbnail_decoder, THUMBNAIL_SIZE, self)
+        self.thumbnails.thumbnails_ready.connect(self._show_thumbnails)
         self.volume_watcher = VolumeWatcher(bridge, volume_lister, parent=self)
         self.volume_watcher.volume_added.connect(self._offer_volume)
         self.volume_watcher.volumes_changed.connect(self._show_volumes)
@@ -153,8 +155,10 @@ class SendPage(QWidget):
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        # Fitted once per scan result (_fit_columns), not ResizeToContents: that
+        # re-measured every row's texts on each thumbnail update.
         for column in range(1, self.model.columnCount()):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
 
         self.problems = ProblemsPanel()
         self.problems.hide()
@@ -176,6 +180,8 @@ class SendPage(QWidget):
         self.select_all_button.setText(self.tr("Select all"))
         self.select_none_button.setText(self.tr("Select none"))
         self.model.retranslate()
+        if self._result is not None:
+            self._fit_columns()  # dates and numbers are written differently now
         self._show_volumes(self.volume_watcher.volumes)
         if self._offered_volume is not None and self.banner.isVisible():
             self._offer_volume(self._offered_volume)
@@ -322,6 +328,7 @@ class SendPage(QWidget):
         self._result = result
         self.model.set_result(result)
         self.tree.expandToDepth(1)  # patients and studies open: series and thumbnails show
+        self._fit_columns()
         self.problems.set_problems(result.problems)
         if not result.patients:
             self._show_message(self.tr("No DICOM images were found there."))
@@ -366,12 +373,15 @@ class SendPage(QWidget):
         self.message_label.show()
 
     # -- results -------------------------------------------------------------------
-    def _show_thumbnail(self, series_uid: str, image: Any) -> None:
-        if image is None:
-            self.model.set_thumbnail(series_uid, self._placeholder, placeholder=True)
-        else:
-            self.model.set_thumbnail(series_uid, thumbnail_icon(image, THUMBNAIL_SIZE),
-                                     placeholder=False)
+    def _fit_columns(self) -> None:
+        for column in range(1, self.model.columnCount()):
+            self.tree.resizeColumnToContents(column)
+
+    def _show_thumbnails(self, ready: list[tuple[str, Any]]) -> None:
+        self.model.set_thumbnails([
+            (series_uid, self._placeholder, True) if image is None
+            else (series_uid, thumbnail_icon(image, THUMBNAIL_SIZE), False)
+            for series_uid, image in ready])
 
     def _update_summary(self) -> None:
         result = self._result

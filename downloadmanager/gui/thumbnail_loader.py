@@ -1,28 +1,40 @@
 """Series thumbnails for the tree: decoded in the background, cached, shown as icons.
 
-The decoding itself is Qt-free (``downloadmanager.core.thumbnails``); this
-module reads the middle instance of a series through the bridge, turns the
-numpy array into a ``QImage`` and keeps it in a small cache, so scanning the
-same CD again shows its thumbnails at once.
+The decoding itself is Qt-free (``downloadmanager.core.thumbnails``) and runs
+in a worker process (``downloadmanager.core.thumbnail_pool``); this module
+asks for the middle instance of each series through the bridge, turns the
+returned arrays into ``QImage`` objects and keeps them in a small cache, so
+scanning the same CD again shows its thumbnails at once.
 """
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-from collections.abc import Callable
-from typing import BinaryIO
+import logging
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPainterPath, QPen, QPixmap
 
-from downloadmanager.core.scan.model import Instance, Series
-from downloadmanager.core.thumbnails import DEFAULT_SIZE, middle_item, thumbnail_from_source
+from downloadmanager.core.scan.model import Instance, InstanceSource, Series
+from downloadmanager.core.thumbnail_pool import shared_pool, shutdown_shared_pool
+from downloadmanager.core.thumbnails import DEFAULT_SIZE, middle_item
 from downloadmanager.gui.bridge import Bridge, Task
 
+log = logging.getLogger(__name__)
+
 CACHE_ENTRIES = 512
-THUMBNAIL_PAUSE_S = 0.002
+#: Series per request to the worker process (one round trip, one GUI update).
+BATCH_SIZE = 8
+#: Requests out at once. One keeps a bridge thread free for other work
+#: (portal calls, volume listing) and lets a new scan's rows start at once.
+MAX_BATCHES_IN_FLIGHT = 1
+#: Finished thumbnails are shown together at most this often.
+FLUSH_MS = 80
+
+#: decode(sources, size) -> one array or None per source
+Decoder = Callable[[Sequence[InstanceSource], int], "list[np.ndarray | None]"]
 
 
 def array_to_qimage(array: np.ndarray) -> QImage:
@@ -93,71 +105,121 @@ def placeholder_icon(size: int = DEFAULT_SIZE) -> QIcon:
 class ThumbnailLoader(QObject):
     """Decodes one thumbnail per series in the background and caches the results.
 
-    ``open_instance`` returns a readable binary file object for an instance
-    (the scanner's accessor, which also reads members of ZIP archives).
+    ``decode`` turns a list of :class:`InstanceSource` into thumbnail arrays
+    (``None`` for "nothing to show"); by default the shared worker-process
+    pool, so decoding never holds this process's GIL. Series are decoded in
+    tree order, a few per batch with few batches in flight (the first rows,
+    which the user sees, come first), and finished thumbnails are handed out
+    together every ``FLUSH_MS`` so the tree repaints once per group, not once
+    per series.
     """
 
-    #: (series_instance_uid, QImage or None when the series has no viewable image)
-    thumbnail_ready = Signal(str, object)
+    #: list of (series_instance_uid, QImage or None when the series has no viewable image)
+    thumbnails_ready = Signal(object)
 
-    def __init__(self, bridge: Bridge, open_instance: Callable[[Instance], BinaryIO],
+    def __init__(self, bridge: Bridge, decode: Decoder | None = None,
                  size: int = DEFAULT_SIZE, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
-        self._open_instance = open_instance
+        self._decode = decode if decode is not None else shared_pool().decode
         self.size = size
         self._cache: OrderedDict[tuple, QImage | None] = OrderedDict()
         self._tasks: list[Task] = []
+        self._queue: deque[tuple[str, tuple, InstanceSource]] = deque()
+        self._ready: list[tuple[str, QImage | None]] = []
+        self._generation = 0
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(FLUSH_MS)
+        self._flush_timer.timeout.connect(self._flush)
+        app = QCoreApplication.instance()
+        if decode is None and app is not None:
+            app.aboutToQuit.connect(shutdown_shared_pool)
+
+    @property
+    def busy(self) -> bool:
+        """True while some thumbnail of the current scan has not been handed out yet."""
+        return bool(self._queue or self._tasks or self._ready)
 
     def cancel_all(self) -> None:
         """Stop decoding for the previous scan (its tree is gone)."""
+        self._generation += 1
         for task in self._tasks:
             task.cancel()
         self._tasks.clear()
+        self._queue.clear()
+        self._ready.clear()
+        self._flush_timer.stop()
 
     def load(self, series_list: list[Series]) -> None:
         """Produce a thumbnail for every series; cached ones are reported at once."""
         self.cancel_all()
         for series in series_list:
             if not series.instances:
-                self.thumbnail_ready.emit(series.series_instance_uid, None)
+                self._ready.append((series.series_instance_uid, None))
                 continue
             instance = middle_item(sorted(series.instances, key=_instance_order))
-            key = (str(instance.source.path), instance.source.member, instance.sop_instance_uid)
+            source = instance.source
+            key = (str(source.path), source.member, instance.sop_instance_uid)
             if key in self._cache:
                 self._cache.move_to_end(key)
-                self.thumbnail_ready.emit(series.series_instance_uid, self._cache[key])
+                self._ready.append((series.series_instance_uid, self._cache[key]))
                 continue
-            self._start(series.series_instance_uid, instance, key)
+            self._queue.append((series.series_instance_uid, key, source))
+        self._flush()
+        self._start_batches()
 
-    def _start(self, series_uid: str, instance: Instance, key: tuple) -> None:
+    def _start_batches(self) -> None:
+        while self._queue and len(self._tasks) < MAX_BATCHES_IN_FLIGHT:
+            batch = [self._queue.popleft() for _ in range(min(BATCH_SIZE, len(self._queue)))]
+            self._start(batch)
+
+    def _start(self, batch: list[tuple[str, tuple, InstanceSource]]) -> None:
         size = self.size
-        open_instance = self._open_instance
+        decode = self._decode
+        generation = self._generation
+        sources = [source for _uid, _key, source in batch]
 
-        def work(ctx) -> QImage | None:
+        def work(ctx) -> list[QImage | None]:
             if ctx.cancelled:
-                return None
-            with open_instance(instance) as stream:
-                array = thumbnail_from_source(stream, size)
-            # Decoding is short, pure CPU work under the GIL; back to back on
-            # two workers it starved the GUI thread for 100+ ms (measured by
-            # bench/gui_lag.py). A short sleep hands the GIL over each time.
-            time.sleep(THUMBNAIL_PAUSE_S)
+                return []
             # QImage is safe to build off the GUI thread (QPixmap is not).
-            return array_to_qimage(array) if array is not None else None
+            return [array_to_qimage(a) if a is not None else None for a in decode(sources, size)]
 
-        def done(image: QImage | None) -> None:
-            self._remember(key, image)
-            self.thumbnail_ready.emit(series_uid, image)
+        def done(images: list[QImage | None]) -> None:
+            if generation != self._generation:
+                return
+            for (uid, key, _source), image in zip(batch, images):
+                self._remember(key, image)
+                self._ready.append((uid, image))
+            self._batch_finished()
 
         def failed(_error: BaseException) -> None:
-            # Unreadable file (removed CD, I/O error): show the placeholder.
-            self.thumbnail_ready.emit(series_uid, None)
+            # The worker process could not be used: placeholders, not a broken tree.
+            log.warning("thumbnails could not be decoded (%s)", type(_error).__name__)
+            if generation != self._generation:
+                return
+            self._ready.extend((uid, None) for uid, _key, _source in batch)
+            self._batch_finished()
 
         task = self._bridge.run(work, on_result=done, on_error=failed)
-        if task.is_running:
+        if task.is_running:  # an immediate executor has already delivered
             self._tasks.append(task)
-            task.finished.connect(lambda: self._tasks.remove(task) if task in self._tasks else None)
+
+    def _batch_finished(self) -> None:
+        # The task that delivered is no longer running: count it out so the next batch starts.
+        self._tasks = [t for t in self._tasks if t.is_running]
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+        self._start_batches()
+        if not self._queue and not self._tasks:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._flush_timer.stop()
+        if self._ready:
+            ready, self._ready = self._ready, []
+            self.thumbnails_ready.emit(ready)
 
     def _remember(self, key: tuple, image: QImage | None) -> None:
         self._cache[key] = image
