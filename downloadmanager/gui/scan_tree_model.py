@@ -39,10 +39,17 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
     row: int = 0
     checked: bool = False  # used by study nodes only
+    #: (images, bytes), summed once: the view asks for them on every repaint,
+    #: and summing 10,000 instance sizes each time stalled the window.
+    totals: tuple[int, int] = (0, 0)
 
     @property
     def kind(self) -> str:
         return type(self.payload).__name__.lower()
+
+
+def _sum_totals(nodes: list[_Node]) -> tuple[int, int]:
+    return sum(n.totals[0] for n in nodes), sum(n.totals[1] for n in nodes)
 
 
 def _sorted_studies(patient: Patient) -> list[Study]:
@@ -80,10 +87,13 @@ class ScanTreeModel(QAbstractItemModel):
             for s_row, study in enumerate(_sorted_studies(patient)):
                 st_node = _Node(study, parent=p_node, row=s_row)
                 for se_row, series in enumerate(_sorted_series(study)):
-                    se_node = _Node(series, parent=st_node, row=se_row)
+                    se_node = _Node(series, parent=st_node, row=se_row,
+                                    totals=(series.instance_count, series.bytes))
                     st_node.children.append(se_node)
                     self._series_nodes[series.series_instance_uid] = se_node
+                st_node.totals = _sum_totals(st_node.children)
                 p_node.children.append(st_node)
+            p_node.totals = _sum_totals(p_node.children)
             self._roots.append(p_node)
         self.endResetModel()
         self.checked_studies_changed.emit()
@@ -95,6 +105,12 @@ class ScanTreeModel(QAbstractItemModel):
     def checked_studies(self) -> list[Study]:
         """The studies whose box is checked, in tree order."""
         return [s.payload for p in self._roots for s in p.children if s.checked]
+
+    def study_totals(self, *, checked_only: bool = False) -> tuple[int, int, int]:
+        """(studies, images, bytes) of every study shown, or of the checked ones."""
+        nodes = [s for p in self._roots for s in p.children if s.checked or not checked_only]
+        images, size = _sum_totals(nodes)
+        return len(nodes), images, size
 
     def set_loading_icon(self, icon: QIcon) -> None:
         """Icon shown on series rows until their thumbnail is ready (keeps rows steady)."""
@@ -222,15 +238,8 @@ class ScanTreeModel(QAbstractItemModel):
             if isinstance(item, Study):
                 return ", ".join(item.modalities)
             return ""
-        count, size = self._totals(item)
+        count, size = node.totals
         return format_count(count) if column == COL_IMAGES else format_size(size)
-
-    @staticmethod
-    def _totals(item: Patient | Study | Series) -> tuple[int, int]:
-        if isinstance(item, Patient):
-            studies = list(item.studies.values())
-            return sum(s.instance_count for s in studies), sum(s.bytes for s in studies)
-        return item.instance_count, item.bytes
 
     def _check_state(self, node: _Node) -> Qt.CheckState | None:
         if node.kind == "study":

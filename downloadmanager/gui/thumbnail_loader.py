@@ -125,7 +125,7 @@ class ThumbnailLoader(QObject):
         self.size = size
         self._cache: OrderedDict[tuple, QImage | None] = OrderedDict()
         self._tasks: list[Task] = []
-        self._queue: deque[tuple[str, tuple, InstanceSource]] = deque()
+        self._queue: deque[Series] = deque()
         self._ready: list[tuple[str, QImage | None]] = []
         self._generation = 0
         self._flush_timer = QTimer(self)
@@ -154,25 +154,31 @@ class ThumbnailLoader(QObject):
     def load(self, series_list: list[Series]) -> None:
         """Produce a thumbnail for every series; cached ones are reported at once."""
         self.cancel_all()
-        for series in series_list:
-            if not series.instances:
-                self._ready.append((series.series_instance_uid, None))
-                continue
-            instance = middle_item(sorted(series.instances, key=_instance_order))
-            source = instance.source
-            key = (str(source.path), source.member, instance.sop_instance_uid)
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                self._ready.append((series.series_instance_uid, self._cache[key]))
-                continue
-            self._queue.append((series.series_instance_uid, key, source))
-        self._flush()
+        # Which instance to show is worked out batch by batch (_start_batches):
+        # sorting every instance of a 10,000-file CD at once stalled the window.
+        self._queue.extend(series_list)
         self._start_batches()
 
     def _start_batches(self) -> None:
         while self._queue and len(self._tasks) < MAX_BATCHES_IN_FLIGHT:
-            batch = [self._queue.popleft() for _ in range(min(BATCH_SIZE, len(self._queue)))]
-            self._start(batch)
+            batch: list[tuple[str, tuple, InstanceSource]] = []
+            while self._queue and len(batch) < BATCH_SIZE:
+                series = self._queue.popleft()
+                if not series.instances:
+                    self._ready.append((series.series_instance_uid, None))
+                    continue
+                instance = middle_item(sorted(series.instances, key=_instance_order))
+                source = instance.source
+                key = (str(source.path), source.member, instance.sop_instance_uid)
+                if key in self._cache:
+                    self._cache.move_to_end(key)
+                    self._ready.append((series.series_instance_uid, self._cache[key]))
+                else:
+                    batch.append((series.series_instance_uid, key, source))
+            if batch:
+                self._start(batch)
+        if not self._queue and not self._tasks:
+            self._flush()
 
     def _start(self, batch: list[tuple[str, tuple, InstanceSource]]) -> None:
         size = self.size
@@ -212,8 +218,6 @@ class ThumbnailLoader(QObject):
         if not self._flush_timer.isActive():
             self._flush_timer.start()
         self._start_batches()
-        if not self._queue and not self._tasks:
-            self._flush()
 
     def _flush(self) -> None:
         self._flush_timer.stop()
