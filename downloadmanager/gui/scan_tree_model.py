@@ -112,6 +112,16 @@ class ScanTreeModel(QAbstractItemModel):
         images, size = _sum_totals(nodes)
         return len(nodes), images, size
 
+    def column_texts(self, column: int) -> list[str]:
+        """Every row's text in COLUMN (to size the column without asking the view)."""
+        texts: list[str] = []
+        pending = list(self._roots)
+        while pending:
+            node = pending.pop()
+            texts.append(self._display(node, column) or "")
+            pending.extend(node.children)
+        return texts
+
     def set_loading_icon(self, icon: QIcon) -> None:
         """Icon shown on series rows until their thumbnail is ready (keeps rows steady)."""
         self._loading_icon = icon
