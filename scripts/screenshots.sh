@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for ts in resources/translations/*.ts; do
-  [ -e "${ts%.ts}.qm" ] || .venv/bin/pyside6-lrelease -silent "$ts" -qm "${ts%.ts}.qm"
+  .venv/bin/pyside6-lrelease -silent "$ts" -qm "${ts%.ts}.qm"
 done
 unset QT_QPA_PLATFORM  # a real X window, not the offscreen platform
 exec xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/screenshots.py "$@"
