@@ -56,7 +56,9 @@ def test_kill_9_at_random_points_then_restart_completes(cli, real_portal, tmp_pa
     study_source(tmp_path / "medium", series=2, per_series=12, rows=256, columns=256)
     _write_settings(cli.home, chunk_size=chunk, max_chunk_size=chunk)
     rng = random.Random(20261127)
-    with TcpProxy(("127.0.0.1", _port(real_portal.url)), rate=3 * MIB) as proxy:
+    # Slow enough (about 6 s for the study) that every kill point is reached
+    # while uploading, whatever the machine's load.
+    with TcpProxy(("127.0.0.1", _port(real_portal.url)), rate=512 * KIB) as proxy:
         server = f"http://127.0.0.1:{proxy.port}"
         login = cli.run("login", "--server", server, "--email", real_portal.email,
                         "--password-stdin", stdin=real_portal.password + "\n")
@@ -66,17 +68,22 @@ def test_kill_9_at_random_points_then_restart_completes(cli, real_portal, tmp_pa
         assert queued.returncode == 0, queued.stderr
         proxy.reset_counters()
         kills = 0
+        total = None
         for fraction in sorted(rng.uniform(0.1, 0.9) for _ in range(3)):
             runner = cli.start("transfers", "run")
             deadline = time.monotonic() + 60
-            while True:
+            while total is None:
+                # Asking the queue costs a process start: only until the size is known.
                 job = _job(cli)
-                if job["state"] == "uploading" and job["bytes_total"] and \
-                        proxy.bytes_up >= fraction * job["bytes_total"]:
-                    break
+                if job["state"] == "uploading" and job["bytes_total"]:
+                    total = job["bytes_total"]
+                assert runner.poll() is None, runner.stderr.read()
+                assert time.monotonic() < deadline, "upload did not start"
+                time.sleep(0.02)
+            while proxy.bytes_up < fraction * total:
                 assert runner.poll() is None, runner.stderr.read()
                 assert time.monotonic() < deadline, "upload did not progress"
-                time.sleep(0.02)
+                time.sleep(0.005)
             os.kill(runner.pid, signal.SIGKILL)
             runner.wait()
             runner.stdout.close()
@@ -176,7 +183,9 @@ def test_cut_every_two_mib_with_50ms_rtt(dm_home, memory_keyring, real_portal, t
 def test_pause_and_cancel_from_another_process_while_run_is_busy(cli, real_portal, tmp_path):
     study_source(tmp_path / "medium", series=2, per_series=10, rows=256, columns=256)
     _write_settings(cli.home, chunk_size=128 * KIB, max_chunk_size=128 * KIB)
-    with TcpProxy(("127.0.0.1", _port(real_portal.url)), rate=1 * MIB) as proxy:
+    # About 10 s for the whole study: pause and cancel land mid-upload even
+    # though every look at the queue starts a process.
+    with TcpProxy(("127.0.0.1", _port(real_portal.url)), rate=256 * KIB) as proxy:
         server = f"http://127.0.0.1:{proxy.port}"
         assert cli.run("login", "--server", server, "--email", real_portal.email,
                        "--password-stdin", stdin=real_portal.password + "\n").returncode == 0
