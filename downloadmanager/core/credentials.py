@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import keyring
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 
 from downloadmanager.core import paths
+from downloadmanager.core.atomic_file import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +66,7 @@ def save_account(account: Account) -> None:
     """Store the default login (atomically) and the portal address in the user settings."""
     path = account_path()
     data = json.dumps({"server": account.server, "email": account.email}, indent=2)
-    fd, tmp = tempfile.mkstemp(prefix=".account-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(data + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, data + "\n")
     try:
         from downloadmanager.core import settings as user_settings
 

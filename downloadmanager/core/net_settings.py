@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import requests
 
 from downloadmanager.core import paths
+from downloadmanager.core.atomic_file import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -111,16 +110,7 @@ def save_network_settings(settings: NetworkSettings, path: Path | None = None) -
     """Validate and write the settings atomically."""
     settings.validate()
     path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".network-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(json.dumps(asdict(settings), indent=2) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, json.dumps(asdict(settings), indent=2) + "\n")
 
 
 def configure_session(session: requests.Session,

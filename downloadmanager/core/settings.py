@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from downloadmanager.core import paths
+from downloadmanager.core.atomic_file import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +91,4 @@ def load_settings(path: Path | None = None) -> Settings:
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write the settings atomically (a crash never leaves half a file); return the path."""
     path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(asdict(settings), indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, json.dumps(asdict(settings), indent=2, ensure_ascii=False) + "\n")

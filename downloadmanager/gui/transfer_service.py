@@ -26,7 +26,7 @@ from downloadmanager.core.transfers.settings import load_transfer_settings
 from downloadmanager.core.transfers.store import QueueStore
 from downloadmanager.gui.bridge import Bridge, Task
 from downloadmanager.gui.portal_session import PortalSession
-from downloadmanager.gui.tray_policy import JobEvent, job_events
+from downloadmanager.gui.tray_policy import job_events
 
 log = logging.getLogger(__name__)
 

@@ -9,13 +9,12 @@ settings. A node is written on the command line as ``AET@HOST:PORT``
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from downloadmanager.core import paths
+from downloadmanager.core.atomic_file import write_text_atomic
 from downloadmanager.core.dicomnet.errors import NodeError
 
 NODES_FILE_NAME = "dicom_nodes.json"
@@ -117,17 +116,8 @@ def remove_node(name: str, path: Path | None = None) -> bool:
 
 
 def _write(nodes: dict[str, DicomNode], path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = json.dumps({"nodes": [asdict(n) for n in nodes.values()]}, indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".nodes-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, data)
 
 
 def resolve_node(text: str, calling_ae: str | None = None, path: Path | None = None) -> DicomNode:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from fpdf import FPDF
 
 from downloadmanager import __version__
+from downloadmanager.core.atomic_file import write_bytes_atomic
 from downloadmanager.core.documents.fonts import CORE_FONT, FontChoice, core_font_text, find_unicode_font
 from downloadmanager.core.documents.texts import t
 
@@ -90,16 +89,7 @@ class DocumentPDF(FPDF):
         """Write the PDF to PATH atomically (a crash never leaves half a document)."""
         path = Path(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            data = bytes(self.output())
-            fd, tmp = tempfile.mkstemp(prefix=".pdf-", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_bytes_atomic(path, bytes(self.output()))
         except OSError as exc:
             raise DocumentError(f"The PDF {path} cannot be written ({exc.strerror or exc}). "
                                 f"Choose another folder.") from None

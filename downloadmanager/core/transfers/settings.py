@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from downloadmanager.core import paths
+from downloadmanager.core.atomic_file import write_text_atomic
 from downloadmanager.core.transfers.tus_client import DEFAULT_CHUNK, DEFAULT_MAX_CHUNK
 from downloadmanager.core.transfers.window import TimeWindow
 
@@ -89,8 +88,4 @@ def save_transfer_settings(settings: TransferSettings, path: Path | None = None)
     """Validate and write the settings atomically."""
     settings.validate()
     path = path or settings_path()
-    fd, tmp = tempfile.mkstemp(prefix=".transfers-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(json.dumps(asdict(settings), indent=2) + "\n")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, json.dumps(asdict(settings), indent=2) + "\n")
