@@ -144,6 +144,14 @@ If you forgot your password, ask the portal's operator to reset it.
 """
 
 
+def _refuse_while_limited(limit, client: str, message: str) -> None:
+    """429 with Retry-After while CLIENT is over LIMIT."""
+    wait = limit.retry_after(client)
+    if wait:
+        raise ApiError(429, "too_many_requests", message,
+                       headers={"Retry-After": str(wait)}, retry_after=wait)
+
+
 @router.post("/api/register", status_code=202, response_description="Mail sent (always).",
              responses={422: {"description": "Not an e-mail address."},
                         429: {"description": "Too many registrations from this address."}})
@@ -157,10 +165,7 @@ def register(body: RegisterRequest, request: Request) -> dict:
     engine = request.app.state.engine
     client = audit.client_address(request)
     limit = request.app.state.limits.register
-    wait = limit.retry_after(client)
-    if wait:
-        raise ApiError(429, "too_many_requests", "too many registrations, try again later",
-                       headers={"Retry-After": str(wait)}, retry_after=wait)
+    _refuse_while_limited(limit, client, "too many registrations, try again later")
     try:
         email = normalise_email(body.email)
     except AccountError as exc:
@@ -187,10 +192,7 @@ def login(body: LoginRequest, request: Request) -> TokenAnswer:
     engine = request.app.state.engine
     client = audit.client_address(request)
     limit = request.app.state.limits.login
-    wait = limit.retry_after(client)
-    if wait:
-        raise ApiError(429, "too_many_requests", "too many failed logins, try again later",
-                       headers={"Retry-After": str(wait)}, retry_after=wait)
+    _refuse_while_limited(limit, client, "too many failed logins, try again later")
     try:
         email = normalise_email(body.email)
     except AccountError:

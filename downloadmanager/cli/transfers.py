@@ -9,6 +9,7 @@ import threading
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from downloadmanager.cli.formatting import format_size
 from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
 from downloadmanager.core.credentials import CredentialStore, normalise_server
 from downloadmanager.core.documents.pdf_base import DocumentError
@@ -26,16 +27,6 @@ from downloadmanager.core.transfers.settings import (
 )
 from downloadmanager.core.transfers.store import JobNotFoundError, QueueStore
 from downloadmanager.core.transfers.throttle import parse_rate
-
-
-def format_size(n: int) -> str:
-    """Bytes as a short human-readable size."""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"
 
 
 def job_line(job: Job) -> str:
