@@ -7,7 +7,11 @@ size to each. Measured:
 1. one 1 GiB upload to our portal vs the same to @tus/server (target: ours
    at least 1.2x theirs);
 2. 20 concurrent 50 MiB uploads to our portal vs its single-stream
-   throughput (target: aggregate at least 80 % of single stream).
+   throughput (target: aggregate at least 80 % of single stream);
+3. the ceiling: the same 1 GiB upload to a "discard" tus endpoint
+   (tests/node/tus_discard_server.mjs: reads and drops the bytes, no disk),
+   i.e. what tus-js-client can send at most on this machine. If the ceiling
+   is below 1.2x the reference, no server can meet target 1 here.
 
 Our portal runs as operators run it (``downloadmanager-portal serve``:
 uvicorn with uvloop and httptools, one process) and fsyncs every PATCH before
@@ -100,6 +104,15 @@ def start_tus_server(directory: Path) -> tuple[subprocess.Popen, str]:
     return proc, url
 
 
+def start_discard_server() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(["node", str(NODE_DIR / "tus_discard_server.mjs"), str(port)],
+                            cwd=NODE_DIR)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(f"{url}/files/")
+    return proc, url
+
+
 def stop(proc: subprocess.Popen) -> None:
     proc.send_signal(signal.SIGTERM)
     try:
@@ -171,9 +184,13 @@ def main(argv: list[str] | None = None) -> int:
         tus_dir.mkdir()
         theirs, theirs_url = start_tus_server(tus_dir)
         procs.append(theirs)
+        discard, discard_url = start_discard_server()
+        procs.append(discard)
         meta = {"community": code, "filename": "bench.bin"}
-        ours_single, theirs_single, ours_multi = [], [], []
+        ours_single, theirs_single, ours_multi, ceiling_single = [], [], [], []
         for round_no in range(1, args.rounds + 1):
+            seconds = run_client(f"{discard_url}/files/", [big], chunk)
+            ceiling_single.append(big.stat().st_size / seconds / MIB)
             seconds = run_client(f"{theirs_url}/files/", [big], chunk)
             theirs_single.append(big.stat().st_size / seconds / MIB)
             clear(tus_dir)
@@ -183,17 +200,27 @@ def main(argv: list[str] | None = None) -> int:
             seconds = run_client(f"{portal_url}/uploads/", small, chunk, token, meta)
             ours_multi.append(sum(f.stat().st_size for f in small) / seconds / MIB)
             wait_portal_idle(portal_data)
-            print(f"round {round_no}: @tus/server {theirs_single[-1]:.0f} MiB/s, "
+            print(f"round {round_no}: discard (ceiling) {ceiling_single[-1]:.0f} MiB/s, "
+                  f"@tus/server {theirs_single[-1]:.0f} MiB/s, "
                   f"portal {ours_single[-1]:.0f} MiB/s, portal {args.streams} streams "
-                  f"{ours_multi[-1]:.0f} MiB/s", flush=True)
+                  f"{ours_multi[-1]:.0f} MiB/s; ceiling/ref "
+                  f"{ceiling_single[-1] / theirs_single[-1]:.2f}x, portal/ref "
+                  f"{ours_single[-1] / theirs_single[-1]:.2f}x", flush=True)
         ours = statistics.median(ours_single)
         theirs_rate = statistics.median(theirs_single)
         multi = statistics.median(ours_multi)
+        ceiling = statistics.median(ceiling_single)
         print(f"\nsingle {args.size_mib} MiB upload, {args.chunk_mib} MiB chunks, "
               f"tus-js-client {len(ours_single)} rounds (median):")
         print(f"  @tus/server + @tus/file-store: {theirs_rate:7.0f} MiB/s")
         print(f"  portal (fsync per PATCH):      {ours:7.0f} MiB/s   ratio {ours / theirs_rate:.2f}x"
               f" (target >= 1.2x)")
+        print(f"  discard endpoint (ceiling):    {ceiling:7.0f} MiB/s   ratio "
+              f"{ceiling / theirs_rate:.2f}x of @tus/server, portal reaches "
+              f"{ours / ceiling:.0%} of it")
+        if ceiling < 1.2 * theirs_rate:
+            print("  -> the ceiling is below 1.2x the reference: no server can meet the "
+                  "target with this client on this machine")
         print(f"{args.streams} concurrent x {args.stream_mib} MiB to the portal:")
         print(f"  aggregate:                     {multi:7.0f} MiB/s   "
               f"{multi / ours:.0%} of single stream (target >= 80 %)")
