@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from portal.tus.direct import DirectAppender, open_direct
 from portal.tus.store import UploadStore
 
 
@@ -177,6 +178,7 @@ class ChunkWriter:
         self._synced = 0
         self._released = 0
         self._fd: int | None = None
+        self._direct: DirectAppender | None = None
         self._hash = hashlib.new(checksum_algorithm) if checksum_algorithm else None
 
     @property
@@ -203,6 +205,9 @@ class ChunkWriter:
                 self._fd = os.open(self.store.file_path(self.upload_id), flags, 0o600)
                 os.ftruncate(self._fd, self.start)
                 os.lseek(self._fd, self.start, os.SEEK_SET)
+                direct_fd = open_direct(self.store.file_path(self.upload_id))
+                if direct_fd is not None:
+                    self._direct = DirectAppender(self._fd, direct_fd, self.start)
             return record.offset, record.state
 
     def write(self, pieces: list[bytes]) -> None:
@@ -210,10 +215,15 @@ class ChunkWriter:
         with self.slot.io_lock:
             if self.superseded or self._fd is None:
                 raise Superseded("a newer request took over this upload")
-            self.written += write_pieces(self._fd, pieces)
+            if self._direct is not None:
+                self.written += self._direct.append(pieces)
+            else:
+                self.written += write_pieces(self._fd, pieces)
             if self._hash is not None:
                 for piece in pieces:
                     self._hash.update(piece)
+            if self._direct is not None and self._direct.direct:
+                return  # no page cache to write back or release
             if self.written - self._synced >= WRITEBACK_EVERY_BYTES:
                 start_writeback(self._fd, self.start + self._synced,
                                 self.written - self._synced)
@@ -236,6 +246,8 @@ class ChunkWriter:
                 raise Superseded("a newer request took over this upload")
             if self.written == 0:
                 return self.start
+            if self._direct is not None:
+                self._direct.finish()
             _fdatasync(self._fd)
             new_offset = self.start + self.written
             engine: Engine = self.store.engine
@@ -254,6 +266,9 @@ class ChunkWriter:
 
     def close(self) -> None:
         """Close the file (idempotent)."""
+        if self._direct is not None:
+            self._direct.close()
+            self._direct = None
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

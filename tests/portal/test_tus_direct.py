@@ -1,0 +1,103 @@
+"""Direct-I/O appends of tus bytes (portal.tus.direct), on real files.
+
+Where the test folder's file system refuses ``O_DIRECT`` (older tmpfs,
+Windows, macOS) the direct tests skip; the protocol test covers the whole
+PATCH path on whatever file system the portal's data is.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from portal.tus import direct
+from portal.tus.direct import BLOCK, STAGING_BYTES, DirectAppender, open_direct
+from tests.portal.test_tus_protocol import hold_ingest, idle, tus, upload_file  # noqa: F401
+
+
+def _open_pair(path: Path) -> tuple[int, int]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+    direct_fd = open_direct(path)
+    if direct_fd is None:
+        os.close(fd)
+        pytest.skip(f"{path.parent} refuses O_DIRECT")
+    return fd, direct_fd
+
+
+def _append(path: Path, position: int, pieces: list[bytes]) -> tuple[int, bool]:
+    """One request's worth: append PIECES at POSITION; returns (end, stayed direct)."""
+    fd, direct_fd = _open_pair(path)
+    try:
+        os.ftruncate(fd, position)
+        appender = DirectAppender(fd, direct_fd, position)
+        try:
+            assert appender.append(pieces) == sum(len(p) for p in pieces)
+            end = appender.finish()
+            os.fsync(fd)
+            return end, appender.direct
+        finally:
+            appender.close()
+    finally:
+        os.close(fd)
+
+
+def test_unaligned_requests_in_a_row_keep_every_byte(tmp_path):
+    path = tmp_path / "upload"
+    path.touch()
+    data = os.urandom(STAGING_BYTES + 3 * BLOCK + 777)
+    # Request boundaries mid-block, on a block, and a piece larger than the
+    # staging buffer; pieces of odd sizes like the server hands them over.
+    cuts = [0, 1, BLOCK - 1, BLOCK + 5, 2 * BLOCK + 5, 100_003, len(data)]
+    for start, stop in zip(cuts, cuts[1:]):
+        chunk = data[start:stop]
+        pieces = [chunk[i:i + 65_521] for i in range(0, len(chunk), 65_521)]
+        end, stayed_direct = _append(path, start, pieces)
+        assert end == stop
+        assert stayed_direct
+        assert path.read_bytes() == data[:stop]
+
+
+def test_a_request_can_overwrite_uncommitted_bytes(tmp_path):
+    # A newer request starts at the committed offset, below bytes an older
+    # (superseded) request wrote: the file is truncated and rewritten.
+    path = tmp_path / "upload"
+    path.touch()
+    first = os.urandom(3 * BLOCK + 10)
+    _append(path, 0, [first])
+    second = os.urandom(BLOCK)
+    end, _ = _append(path, BLOCK + 3, [second])
+    assert end == 2 * BLOCK + 3
+    assert path.read_bytes() == first[:BLOCK + 3] + second
+
+
+def test_a_refused_direct_write_falls_back_to_buffered(tmp_path, monkeypatch):
+    path = tmp_path / "upload"
+    path.touch()
+    # A 256-byte "block" puts direct writes at offsets no device accepts
+    # (logical blocks are 512 bytes or more): the kernel answers EINVAL.
+    monkeypatch.setattr(direct, "BLOCK", 256)
+    head = os.urandom(256)
+    path.write_bytes(head)
+    body = [os.urandom(10_000), os.urandom(5_000)]
+    end, stayed_direct = _append(path, 256, body)
+    assert not stayed_direct
+    assert end == 256 + 15_000
+    assert path.read_bytes() == head + b"".join(body)
+
+
+def test_patches_with_unaligned_sizes_arrive_exactly(tus):  # noqa: F811
+    calls, code, portal = tus
+    hold_ingest(portal)
+    sizes = [1, BLOCK - 1, 5_000, STAGING_BYTES + 7, 3 * BLOCK]
+    data = os.urandom(sum(sizes))
+    url = calls.create_url(len(data), code)
+    offset = 0
+    for size in sizes:
+        answer = calls.patch(url, offset, data[offset:offset + size])
+        assert answer.status_code == 204, answer.text
+        offset += size
+        assert int(answer.headers["Upload-Offset"]) == offset
+    idle(portal)
+    assert upload_file(portal, url).read_bytes() == data
