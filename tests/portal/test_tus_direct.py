@@ -7,6 +7,7 @@ PATCH path on whatever file system the portal's data is.
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def test_unaligned_requests_in_a_row_keep_every_byte(tmp_path):
     # Request boundaries mid-block, on a block, and a piece larger than the
     # staging buffer; pieces of odd sizes like the server hands them over.
     cuts = [0, 1, BLOCK - 1, BLOCK + 5, 2 * BLOCK + 5, 100_003, len(data)]
-    for start, stop in zip(cuts, cuts[1:]):
+    for start, stop in itertools.pairwise(cuts):
         chunk = data[start:stop]
         pieces = [chunk[i:i + 65_521] for i in range(0, len(chunk), 65_521)]
         end, stayed_direct = _append(path, start, pieces)
