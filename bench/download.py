@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,20 @@ def prepare(data: Path, megabytes: int) -> tuple[str, str]:
     return "bench@example.org", password
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process PID, all threads (Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def settle() -> None:
     """Flush earlier runs' dirty pages (untimed) so each timed run starts from the same state."""
     if hasattr(os, "sync"):
@@ -101,14 +116,18 @@ def main() -> None:
         size = session.source.manifest(uid)["archive"]["size"]
         code_token = session.source.session.headers["Authorization"]
         curl_times, our_times = [], []
+        cpu: dict[str, list[tuple[float, float]]] = {"curl": [], "ours": []}  # (client, portal)
 
         def run_curl(n: int) -> None:
             out = base / f"curl-{n}.tar"
             settle()
+            before = (own_cpu(resource.RUSAGE_CHILDREN), process_cpu(proc.pid))
             start = time.perf_counter()
             subprocess.run(["curl", "-sS", "-f", "-H", f"Authorization: {code_token}", "-o", str(out),
                             f"{url}/api/studies/{uid}/archive"], check=True)
             curl_times.append(time.perf_counter() - start)
+            cpu["curl"].append((own_cpu(resource.RUSAGE_CHILDREN) - before[0],
+                                process_cpu(proc.pid) - before[1]))
             assert out.stat().st_size == size
             out.unlink()
 
@@ -116,6 +135,7 @@ def main() -> None:
             target = base / f"ours-{n}"
             job = DownloadJob(session.source, [uid], target, f"bench{n}")
             settle()
+            before = (own_cpu(resource.RUSAGE_SELF), process_cpu(proc.pid))
             start = time.perf_counter()
             if PROFILE:
                 import cProfile
@@ -126,6 +146,8 @@ def main() -> None:
             else:
                 result = job.run()
             our_times.append(time.perf_counter() - start)
+            cpu["ours"].append((own_cpu(resource.RUSAGE_SELF) - before[0],
+                                process_cpu(proc.pid) - before[1]))
             assert result.instance_count == study["instance_count"]
             shutil.rmtree(target)
 
@@ -145,6 +167,9 @@ def main() -> None:
               f"{', '.join(f'{mb / t:.0f}' for t in our_times)} MB/s)")
         print(f"ratio of bests {curl / ours:.2f}x; per round {', '.join(f'{r:.2f}' for r in ratios)} "
               f"(median {ratios[len(ratios) // 2]:.2f}x; target >= 0.8x)")
+        for who, pairs in cpu.items():
+            print(f"CPU per run, {who:4}: client {', '.join(f'{c:.2f}' for c, _ in pairs)} s; "
+                  f"portal {', '.join(f'{p:.2f}' for _, p in pairs)} s")
     finally:
         if proc is not None:
             proc.terminate()

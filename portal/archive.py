@@ -15,12 +15,16 @@ care about (Python tarfile, GNU tar, bsdtar, 7-Zip) reads them.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
 import tarfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
+import anyio
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
@@ -33,7 +37,7 @@ from portal.errors import ApiError
 
 router = APIRouter(tags=["downloads"])
 BLOCK = 512
-_CHUNK = 1024 * 1024
+_PIECE = 4 * 1024 * 1024  # per read and socket write while streaming
 _UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
 
 
@@ -120,26 +124,71 @@ def layout_for(study_uid: str, items: list, docs: list[dict], mtime: int) -> Arc
     return ArchiveLayout(tuple(segments), offset, f'"{digest.hexdigest()[:40]}"', manifest)
 
 
-def iter_range(layout: ArchiveLayout, store, start: int, end: int):
-    """Yield the archive's bytes START..END (inclusive)."""
-    for seg in layout.segments:
-        seg_end = seg.offset + seg.size - 1
-        if seg_end < start or seg.offset > end or seg.size == 0:
-            continue
-        lo = max(start, seg.offset) - seg.offset
-        hi = min(end, seg_end) - seg.offset + 1
-        if seg.data is not None:
-            yield seg.data[lo:hi]
-            continue
-        with store.open(seg.sha256) as handle:
-            handle.seek(lo)
-            remaining = hi - lo
-            while remaining > 0:
-                chunk = handle.read(min(_CHUNK, remaining))
-                if not chunk:
-                    raise OSError(f"blob {seg.sha256[:12]}… is shorter than recorded")
-                remaining -= len(chunk)
-                yield chunk
+class ArchiveReader:
+    """Reads byte ranges of an archive into fresh buffers (blocking: run it in a worker thread).
+
+    One call assembles a whole piece (tar headers, blob bytes read straight
+    into the buffer, padding), so streaming a study costs one thread hop and
+    one socket write per piece instead of three per member. The blob being
+    read stays open from one piece to the next.
+    """
+
+    def __init__(self, layout: ArchiveLayout, store) -> None:
+        self._segments = layout.segments
+        self._starts = [seg.offset for seg in layout.segments]
+        self._store = store
+        self._open_sha: str | None = None
+        self._handle = None
+
+    def read(self, start: int, size: int) -> memoryview:
+        """The SIZE archive bytes from offset START (which must lie inside the archive)."""
+        view = memoryview(bytearray(size))
+        index = bisect.bisect_right(self._starts, start) - 1
+        pos = 0
+        while pos < size:
+            seg = self._segments[index]
+            lo = start + pos - seg.offset
+            take = min(seg.size - lo, size - pos)
+            if seg.data is not None:
+                view[pos:pos + take] = seg.data[lo:lo + take]
+            elif take > 0:
+                self._read_blob(seg.sha256, lo, view[pos:pos + take])
+            pos += take
+            index += 1
+        return view
+
+    def _read_blob(self, sha256: str, offset: int, into: memoryview) -> None:
+        if sha256 != self._open_sha:
+            self.close()
+            self._handle = self._store.open(sha256)
+            self._open_sha = sha256
+        self._handle.seek(offset)
+        done = 0
+        while done < len(into):
+            n = self._handle.readinto(into[done:])
+            if not n:
+                raise OSError(f"blob {sha256[:12]}… is shorter than recorded")
+            done += n
+
+    def close(self) -> None:
+        """Close the blob file that is open (idempotent)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+            self._open_sha = None
+
+
+async def stream_range(layout: ArchiveLayout, store, start: int, end: int):
+    """Yield the archive's bytes START..END (inclusive) in pieces of up to 4 MiB."""
+    reader = ArchiveReader(layout, store)
+    try:
+        pos = start
+        while pos <= end:
+            size = min(_PIECE, end - pos + 1)
+            yield await anyio.to_thread.run_sync(reader.read, pos, size)
+            pos += size
+    finally:
+        reader.close()
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -165,6 +214,39 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
+class LayoutCache:
+    """The last few archive layouts, keyed by everything they are computed from.
+
+    A download asks for the manifest and then for the archive (and a resume
+    asks again); building the tar headers of 2,000 instances takes about
+    0.1 s of CPU, so the portal builds each layout once. The key holds the
+    database rows themselves: any change to the study gives a new key.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, study_uid: str, items: list, docs: list[dict], mtime: int) -> ArchiveLayout:
+        key = (study_uid, mtime, tuple(tuple(i) for i in items),
+               json.dumps(docs, sort_keys=True, default=str))
+        with self._lock:
+            layout = self._entries.get(key)
+            if layout is not None:
+                self._entries.move_to_end(key)
+                return layout
+        layout = layout_for(study_uid, items, docs, mtime)
+        with self._lock:
+            self._entries[key] = layout
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return layout
+
+
+_LAYOUTS = LayoutCache()
+
+
 def study_layout(request: Request, principal: Principal, study_uid: str):
     """The visible study rows and the archive layout for them (404 if not visible)."""
     with request.app.state.engine.connect() as conn:
@@ -178,7 +260,7 @@ def study_layout(request: Request, principal: Principal, study_uid: str):
                     seen.add(doc["sha256"])
                     docs.append(doc)
     mtime = int(max(as_utc(r.received_at) for r in rows).timestamp())
-    return rows, layout_for(study_uid, items, docs, mtime)
+    return rows, _LAYOUTS.get(study_uid, items, docs, mtime)
 
 
 _ARCHIVE_RESPONSES = {
@@ -219,7 +301,7 @@ def archive(study_uid: str, request: Request, principal: Principal = Depends(req
                  code_id=principal.code_id, client=audit.client_address(request),
                  detail={"studies": [r.id for r in rows], "start": start, "end": end})
     store = blob_store_for(request.app.state.settings.data_dir)
-    return StreamingResponse(iter_range(layout, store, start, end), status_code=status,
+    return StreamingResponse(stream_range(layout, store, start, end), status_code=status,
                              media_type="application/x-tar", headers=headers)
 
 
@@ -231,4 +313,4 @@ def archive_head(study_uid: str, request: Request,
     return archive(study_uid, request, principal)
 
 
-__all__ = ["router", "layout_for", "iter_range", "parse_range", "build_manifest"]
+__all__ = ["router", "layout_for", "ArchiveReader", "stream_range", "parse_range", "build_manifest"]

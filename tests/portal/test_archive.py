@@ -123,3 +123,72 @@ def test_documents_list_and_download(portal, study_and_user):
         assert answer.content.startswith(b"%PDF-")
     assert requests.get(f"{portal.url}/api/studies/{study.uid}/documents/99999",
                         headers=user.headers).status_code == 404
+
+
+def test_reader_gives_the_same_bytes_for_any_piece_boundaries(tmp_path):
+    """Pieces that start and end inside headers, blobs, padding and empty files join up exactly."""
+    import random
+    from types import SimpleNamespace
+
+    from portal.archive import ArchiveReader, layout_for
+    from portal.blobstore import BlobStore
+
+    store = BlobStore(tmp_path / "blobs")
+    rng = random.Random(7)
+    contents = [rng.randbytes(n) for n in (0, 1, 511, 512, 513, 70_000, 5 * 1024 * 1024 + 3)]
+    items = []
+    for n, data in enumerate(contents):
+        sha, _ = store.put_bytes(data)
+        items.append(SimpleNamespace(
+            series_instance_uid="1.2.3", sop_instance_uid=f"1.2.3.{n}", sop_class_uid="1.2",
+            series_number=1, modality="CT", instance_number=n, transfer_syntax_uid="1.2.840.10008.1.2.1",
+            size=len(data), sha256=sha))
+    layout = layout_for("1.2", items, [], 0)
+    reader = ArchiveReader(layout, store)
+    whole = bytes(reader.read(0, layout.size))
+    assert len(whole) == layout.size
+    with tarfile.open(fileobj=io.BytesIO(whole)) as tar:
+        got = [tar.extractfile(f"dicom/1.2.3/1.2.3.{n}.dcm").read() for n in range(len(contents))]
+    assert got == contents
+    pieces, pos = [], 0
+    while pos < layout.size:  # random boundaries, including 1-byte pieces
+        size = min(layout.size - pos, rng.choice([1, 7, 512, 4096, 100_000, 3 * 1024 * 1024]))
+        pieces.append(bytes(reader.read(pos, size)))
+        pos += size
+    reader.close()
+    assert b"".join(pieces) == whole
+    # A blob shorter than its record is an error, never silently short bytes.
+    victim = store.path(items[5].sha256)
+    victim.write_bytes(contents[5][:100])
+    broken = ArchiveReader(layout, store)
+    start = next(seg.offset for seg in layout.segments if seg.sha256 == items[5].sha256)
+    with pytest.raises(OSError, match="shorter than recorded"):
+        broken.read(start, 1000)
+    broken.close()
+
+
+def test_layout_cache_reuses_only_identical_inputs():
+    from types import SimpleNamespace
+
+    from portal.archive import LayoutCache
+
+    def item(n, sha):
+        return SimpleNamespace(series_instance_uid="1.2.3", sop_instance_uid=f"1.2.3.{n}", sop_class_uid="1.2",
+                               series_number=1, modality="CT", instance_number=n,
+                               transfer_syntax_uid="1.2.840.10008.1.2.1", size=10, sha256=sha * 64)
+
+    class Row(tuple):  # database rows are tuples with attribute access
+        def __new__(cls, ns):
+            obj = super().__new__(cls, tuple(vars(ns).values()))
+            obj.__dict__.update(vars(ns))
+            return obj
+
+    cache = LayoutCache(size=2)
+    items = [Row(item(1, "a")), Row(item(2, "b"))]
+    first = cache.get("1.2", items, [], 100)
+    assert cache.get("1.2", list(items), [], 100) is first
+    changed = cache.get("1.2", [items[0], Row(item(2, "c"))], [], 100)
+    assert changed.etag != first.etag
+    assert cache.get("1.2", items, [], 101).etag != first.etag  # newer upload time
+    with_doc = cache.get("1.2", items, [{"id": 1, "filename": "a.pdf", "size": 3, "sha256": "d" * 64}], 100)
+    assert with_doc.etag != first.etag and with_doc.manifest["totals"]["documents"] == 1
