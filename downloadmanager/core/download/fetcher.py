@@ -8,9 +8,9 @@ deterministic it resumes with ``Range: bytes=N-`` / ``If-Range: <etag>``.
 
 Every member is written into the partial area as it streams, hashed on the
 way and compared with the SHA-256 and size from the manifest
-(``GET /api/studies/{uid}/manifest``). Only then is it renamed to its final
-partial name and recorded in the :class:`~.partial.Journal`; a resume starts
-at the first byte after the last recorded member. A wrong checksum, a short
+(``GET /api/studies/{uid}/manifest``); only a match is recorded in the
+:class:`~.partial.Journal`, and only recorded files are ever trusted or
+published. A resume starts at the first byte after the last recorded member. A wrong checksum, a short
 body or a dropped connection costs a retry from that member (with backoff),
 never a bad file. Member names are only looked up in the manifest; file names
 are built from sanitised SOP Instance UIDs.
@@ -255,7 +255,7 @@ class StudyFetcher:
                 try:
                     return self._receive(BodyReader(response), TarStreamParser(sink, start), free, verifier)
                 finally:
-                    sink.abandon()  # a member cut off mid-way: its .part file goes
+                    sink.abandon()  # a member cut off mid-way: its file goes
                     verifier.close()
                     self.headers.update(verifier.headers)
                     verifier.check()
@@ -293,7 +293,7 @@ class StudyFetcher:
 
 
 class _MemberWriter:
-    """The parser's sink: writes wanted members to ``.part`` files and queues them for verification."""
+    """The parser's sink: writes wanted members to their partial files and queues them for verification."""
 
     def __init__(self, fetcher: StudyFetcher, expected: dict[str, Expected], journal: Journal,
                  total: int) -> None:
@@ -313,9 +313,8 @@ class _MemberWriter:
         if member.size != exp.size:
             self.fetcher._damaged(member)
             return False
-        part = exp.target.with_name(exp.target.name + ".part")
-        self._fd = open_private_fd(part)
-        self._pending = PendingMember(member, exp.sha256, part, exp.target, exp.kind == "instance")
+        self._fd = open_private_fd(exp.target)
+        self._pending = PendingMember(member, exp.sha256, exp.target, exp.kind == "instance")
         self.verifier.begin(self._pending)
         return True
 
@@ -344,7 +343,7 @@ class _MemberWriter:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-            self._pending.part.unlink(missing_ok=True)
+            self._pending.target.unlink(missing_ok=True)
             self._pending = None
 
 

@@ -1,14 +1,18 @@
 """Check every received member against its SHA-256 on a second thread, then commit it.
 
-The receiving thread writes member bytes to their ``.part`` file and hands
+The receiving thread writes member bytes to their file in the partial area and hands
 the very same bytes (memoryviews of its receive buffers, no copies) to the
 :class:`Verifier`. Its thread hashes them (``hashlib`` releases the GIL for
 large updates, so hashing runs beside the socket reads and file writes on a
 second core) and, at the end of a member, compares the digest with the
-manifest's. Only a member whose digest matches is renamed to its final name
-and recorded in the journal; its DICOM header is parsed from the first bytes
-kept in memory, so no file has to be read again to build the catalog. A
-member that does not match is deleted and reported as damaged.
+manifest's. Only a member whose digest matches is recorded in the journal
+(the journal, not the file's presence, says what is verified: a resume
+trusts nothing else, and publishing takes only journalled files); its DICOM
+header is parsed from the first bytes kept in memory, so no file has to be
+read again to build the catalog. A member that does not match is deleted and
+reported as damaged. Files are written under their final partial name, not
+renamed after verification: renaming while the receiver creates the next
+files in the same folder made both threads contend for the folder's lock.
 
 Receive buffers go back to the receiver only after the thread is done with
 every view into them (a ``release`` job queued behind those views), so the
@@ -19,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import queue
 import threading
 from collections.abc import Callable
@@ -43,8 +46,7 @@ class PendingMember:
 
     member: Member
     sha256: str
-    part: Path
-    target: Path
+    target: Path  # written in place; trusted only once journalled
     keep_header: bool
     prefix: bytearray = field(default_factory=bytearray)
     tail: bytes = b""
@@ -194,10 +196,9 @@ class Verifier:
 
     def _finish(self, pending: PendingMember, hexdigest: str) -> None:
         if hexdigest != pending.sha256:
-            pending.part.unlink(missing_ok=True)
+            pending.target.unlink(missing_ok=True)
             self._on_damaged(pending.member)
             return
-        os.replace(pending.part, pending.target)
         if pending.keep_header:
             info = header_from_memory(pending)
             self.headers[pending.member.name] = (
