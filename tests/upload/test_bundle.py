@@ -96,3 +96,15 @@ def test_document_names_are_plain_ascii():
     assert document_member_name(12, "Größe & Maß (final).PDF") == \
         "documents/12-groesse-mass-final.pdf"
     assert document_member_name(2, "§§§.pdf") == "documents/02-document.pdf"
+
+
+def test_member_headers_are_byte_for_byte_what_tarfile_writes():
+    from downloadmanager.core.transfers.bundle import _header, _tarfile_header
+
+    names = ["manifest.json", "dicom/000001.dcm", "documents/01-befund.pdf", "x" * 100,
+             "d" * 60 + "/" + "e" * 60, "ä/ü.dcm", "a" * 98 + "ä"]  # long: ustar prefix
+    for name in names:
+        for size in (0, 1, 511, 512, 526_000, 8 ** 11 - 1):
+            for mtime in (0, 1_800_000_000, 8 ** 11 - 1):
+                assert _header(name, size, mtime) == _tarfile_header(name, size, mtime), \
+                    (name, size, mtime)

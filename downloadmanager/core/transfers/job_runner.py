@@ -198,7 +198,8 @@ class JobRunner:
             bundle.close()
             tus.session.close()
         store.set_state(job.id, JobState.VERIFYING, only_from=(JobState.UPLOADING,))
-        return store.get_job(job.id)
+        # Verifying needs the manifest and the upload URL, not the items.
+        return store.get_job(job.id, with_items=False)
 
     def _verify(self, job: Job) -> None:
         store = self.ctx.store

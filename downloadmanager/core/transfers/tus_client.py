@@ -353,11 +353,13 @@ class TusClient:
         raise _Retry(f"PATCH answered {response.status_code}")
 
     def _predicted_chunk(self, current: int) -> int:
-        if self._rate is None:
-            return current
-        return next_chunk_size(current, int(self._rate * TARGET_CHUNK_SECONDS),
-                               TARGET_CHUNK_SECONDS, minimum=self.chunk_size,
-                               maximum=self.max_chunk_size)
+        # With no rate measured yet, guess the largest growth step (4x): on a
+        # fast link the second chunk is then not another small one (each
+        # request costs the server a commit); on a slow link the guess is
+        # dropped and the smaller chunk hashed at once, which is cheap there.
+        sent = int(self._rate * TARGET_CHUNK_SECONDS) if self._rate is not None else 0
+        return next_chunk_size(current, sent, TARGET_CHUNK_SECONDS if sent else 0.0,
+                               minimum=self.chunk_size, maximum=self.max_chunk_size)
 
     def _after_success(self, length: int, seconds: float, prefetched: int) -> None:
         """Adapt the chunk size; keep a pre-hashed next chunk unless the link slowed down."""
