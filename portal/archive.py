@@ -15,7 +15,6 @@ care about (Python tarfile, GNU tar, bsdtar, 7-Zip) reads them.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 import re
@@ -24,7 +23,6 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import anyio
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
@@ -34,21 +32,11 @@ from portal.auth import Principal, require_principal
 from portal.blobstore import blob_store_for
 from portal.db import as_utc
 from portal.errors import ApiError
+from portal.segments import Segment, segments_of, stream_range
 
 router = APIRouter(tags=["downloads"])
 BLOCK = 512
-_PIECE = 4 * 1024 * 1024  # per read and socket write while streaming
 _UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A piece of the archive: literal DATA, or SIZE bytes of blob SHA256."""
-
-    offset: int
-    size: int
-    data: bytes | None = None
-    sha256: str | None = None
 
 
 def safe_filename(name: str) -> str:
@@ -105,90 +93,16 @@ def layout_for(study_uid: str, items: list, docs: list[dict], mtime: int) -> Arc
         ("manifest.json", len(manifest_bytes), manifest_bytes, None)]
     members += [(m["path"], m["size"], None, m["sha256"]) for m in manifest["instances"]]
     members += [(d["path"], d["size"], None, d["sha256"]) for d in manifest["documents"]]
-    segments, offset = [], 0
+    parts: list[bytes | tuple[str, int]] = []
     digest = hashlib.sha256()
     for name, size, data, sha in members:
         head = _header(name, size, mtime)
-        segments.append(Segment(offset, len(head), data=head))
-        offset += len(head)
-        segments.append(Segment(offset, size, data=data, sha256=sha))
-        offset += size
-        pad = -size % BLOCK
-        if pad:
-            segments.append(Segment(offset, pad, data=b"\0" * pad))
-            offset += pad
+        parts += [head, data if data is not None else (sha, size), bytes(-size % BLOCK)]
         digest.update(head)
         digest.update((sha or hashlib.sha256(data).hexdigest()).encode("ascii"))
-    segments.append(Segment(offset, 2 * BLOCK, data=b"\0" * (2 * BLOCK)))
-    offset += 2 * BLOCK
+    parts.append(bytes(2 * BLOCK))
+    segments, offset = segments_of(parts)
     return ArchiveLayout(tuple(segments), offset, f'"{digest.hexdigest()[:40]}"', manifest)
-
-
-class ArchiveReader:
-    """Reads byte ranges of an archive into fresh buffers (blocking: run it in a worker thread).
-
-    One call assembles a whole piece (tar headers, blob bytes read straight
-    into the buffer, padding), so streaming a study costs one thread hop and
-    one socket write per piece instead of three per member. The blob being
-    read stays open from one piece to the next.
-    """
-
-    def __init__(self, layout: ArchiveLayout, store) -> None:
-        self._segments = layout.segments
-        self._starts = [seg.offset for seg in layout.segments]
-        self._store = store
-        self._open_sha: str | None = None
-        self._handle = None
-
-    def read(self, start: int, size: int) -> memoryview:
-        """The SIZE archive bytes from offset START (which must lie inside the archive)."""
-        view = memoryview(bytearray(size))
-        index = bisect.bisect_right(self._starts, start) - 1
-        pos = 0
-        while pos < size:
-            seg = self._segments[index]
-            lo = start + pos - seg.offset
-            take = min(seg.size - lo, size - pos)
-            if seg.data is not None:
-                view[pos:pos + take] = seg.data[lo:lo + take]
-            elif take > 0:
-                self._read_blob(seg.sha256, lo, view[pos:pos + take])
-            pos += take
-            index += 1
-        return view
-
-    def _read_blob(self, sha256: str, offset: int, into: memoryview) -> None:
-        if sha256 != self._open_sha:
-            self.close()
-            self._handle = self._store.open(sha256)
-            self._open_sha = sha256
-        self._handle.seek(offset)
-        done = 0
-        while done < len(into):
-            n = self._handle.readinto(into[done:])
-            if not n:
-                raise OSError(f"blob {sha256[:12]}… is shorter than recorded")
-            done += n
-
-    def close(self) -> None:
-        """Close the blob file that is open (idempotent)."""
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-            self._open_sha = None
-
-
-async def stream_range(layout: ArchiveLayout, store, start: int, end: int):
-    """Yield the archive's bytes START..END (inclusive) in pieces of up to 4 MiB."""
-    reader = ArchiveReader(layout, store)
-    try:
-        pos = start
-        while pos <= end:
-            size = min(_PIECE, end - pos + 1)
-            yield await anyio.to_thread.run_sync(reader.read, pos, size)
-            pos += size
-    finally:
-        reader.close()
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -301,7 +215,7 @@ def archive(study_uid: str, request: Request, principal: Principal = Depends(req
                  code_id=principal.code_id, client=audit.client_address(request),
                  detail={"studies": [r.id for r in rows], "start": start, "end": end})
     store = blob_store_for(request.app.state.settings.data_dir)
-    return StreamingResponse(stream_range(layout, store, start, end), status_code=status,
+    return StreamingResponse(stream_range(layout.segments, store, start, end), status_code=status,
                              media_type="application/x-tar", headers=headers)
 
 
@@ -313,4 +227,4 @@ def archive_head(study_uid: str, request: Request,
     return archive(study_uid, request, principal)
 
 
-__all__ = ["router", "layout_for", "ArchiveReader", "stream_range", "parse_range", "build_manifest"]
+__all__ = ["router", "layout_for", "LayoutCache", "parse_range", "build_manifest"]

@@ -18,9 +18,9 @@ from portal.auth import Principal, require_principal
 from portal.blobstore import blob_store_for
 from portal.dicomweb.dicomjson import dicom_json_response
 from portal.errors import ApiError, not_found
+from portal.segments import segments_of, stream_range
 
 router = APIRouter(prefix="/dicomweb", tags=["DICOMweb"])
-_CHUNK = 1024 * 1024
 
 _RESPONSES = {
     200: {"description": 'multipart/related; type="application/dicom": the Part-10 files.',
@@ -84,25 +84,19 @@ def _retrieve(request: Request, principal: Principal, study_uid: str, event: str
               f"transfer-syntax={i.transfer_syntax_uid}\r\n\r\n").encode("ascii")
              for i in items]
     tail = f"--{boundary}--\r\n".encode("ascii")
-    length = sum(len(h) + int(i.size) + 2 for h, i in zip(heads, items)) + len(tail)
+    parts: list[bytes | tuple[str, int]] = []
+    for head, item in zip(heads, items):
+        parts += [head, (item.sha256, int(item.size)), b"\r\n"]
+    segments, length = segments_of(parts + [tail])
     for item in items:
         if not store.exists(item.sha256):
             raise ApiError(500, "storage_error", "a stored file is missing; tell the operator")
-
-    def body():
-        for head, item in zip(heads, items):
-            yield head
-            with store.open(item.sha256) as handle:
-                while chunk := handle.read(_CHUNK):
-                    yield chunk
-            yield b"\r\n"
-        yield tail
 
     audit.record(engine, event, user_id=principal.user_id, code_id=principal.code_id,
                  client=audit.client_address(request),
                  detail={"studies": [r.id for r in rows], "instances": len(items)})
     media = f'multipart/related; type="application/dicom"; boundary={boundary}'
-    return StreamingResponse(body(), media_type=media,
+    return StreamingResponse(stream_range(segments, store, 0, length - 1), media_type=media,
                              headers={"Content-Length": str(length)})
 
 

@@ -130,8 +130,9 @@ def test_reader_gives_the_same_bytes_for_any_piece_boundaries(tmp_path):
     import random
     from types import SimpleNamespace
 
-    from portal.archive import ArchiveReader, layout_for
+    from portal.archive import layout_for
     from portal.blobstore import BlobStore
+    from portal.segments import SegmentReader
 
     store = BlobStore(tmp_path / "blobs")
     rng = random.Random(7)
@@ -144,7 +145,7 @@ def test_reader_gives_the_same_bytes_for_any_piece_boundaries(tmp_path):
             series_number=1, modality="CT", instance_number=n, transfer_syntax_uid="1.2.840.10008.1.2.1",
             size=len(data), sha256=sha))
     layout = layout_for("1.2", items, [], 0)
-    reader = ArchiveReader(layout, store)
+    reader = SegmentReader(layout.segments, store)
     whole = bytes(reader.read(0, layout.size))
     assert len(whole) == layout.size
     with tarfile.open(fileobj=io.BytesIO(whole)) as tar:
@@ -160,7 +161,7 @@ def test_reader_gives_the_same_bytes_for_any_piece_boundaries(tmp_path):
     # A blob shorter than its record is an error, never silently short bytes.
     victim = store.path(items[5].sha256)
     victim.write_bytes(contents[5][:100])
-    broken = ArchiveReader(layout, store)
+    broken = SegmentReader(layout.segments, store)
     start = next(seg.offset for seg in layout.segments if seg.sha256 == items[5].sha256)
     with pytest.raises(OSError, match="shorter than recorded"):
         broken.read(start, 1000)
