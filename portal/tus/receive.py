@@ -1,9 +1,10 @@
 """Streaming a request body into a :class:`ChunkWriter` without blocking the event loop.
 
 Body pieces from the server (typically 64 KiB) are gathered into batches of
-a few MiB; each batch is written (``writev``) by a worker thread while the
-next one is being received, so network and disk overlap and the event loop
-neither copies body bytes nor waits for the disk.
+a few MiB; each batch is written (direct I/O or ``writev``, see
+:class:`ChunkWriter`) by a worker thread while the next one is being
+received, so network and disk overlap and the event loop neither copies body
+bytes nor waits for the disk.
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ Durability: bytes are written, flushed and fsynced *before* the offset moves
 in the database, and the offset update is conditional on the old offset, so
 the offset never goes back and never covers bytes that are not on disk.
 
+Where the file system allows it (Linux), bytes go to disk with direct I/O
+(:mod:`portal.tus.direct`), past the page cache; elsewhere they are written
+buffered, with writeback started early and written pages released.
+
 All methods here do blocking I/O: call them from a worker thread.
 """
 
