@@ -108,7 +108,11 @@ class DirectAppender:
         self._base = position - position % BLOCK  # file offset of _view[0]
         self._fill = position - self._base
         if self._fill:
-            _pread_into(fd, self._view[:self._fill], self._base)
+            try:
+                _pread_into(fd, self._view[:self._fill], self._base)
+            except BaseException:
+                self.close()
+                raise
 
     @property
     def direct(self) -> bool:
