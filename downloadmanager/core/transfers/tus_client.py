@@ -10,13 +10,10 @@ upload URL is handed to a durable store the moment it is created.
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Protocol
@@ -25,6 +22,7 @@ from urllib.parse import urljoin
 import requests
 
 from downloadmanager.core.transfers.bundle import SEND_PIECE, VirtualBundle
+from downloadmanager.core.transfers.chunk_checksum import ChecksumAhead
 from downloadmanager.core.transfers.errors import (
     AuthenticationError,
     NetworkError,
@@ -133,61 +131,6 @@ def next_chunk_size(current: int, sent: int, seconds: float, *, minimum: int, ma
     return max(minimum, min(maximum, aligned or minimum))
 
 
-class _ChecksumAhead:
-    """Chunk checksums computed one chunk ahead in a background thread.
-
-    The checksum header must precede the body, so a chunk is read twice:
-    once to hash it, once to send it. Hashing chunk N+1 while chunk N is on
-    the wire (hashlib releases the GIL) hides the first pass. The hashing
-    thread reads through its own view of the bundle (own file handle).
-    """
-
-    def __init__(self, bundle: VirtualBundle, algorithm: str, piece: int) -> None:
-        self._bundle = bundle.clone()
-        self._algorithm = algorithm
-        self._piece = piece
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="tus-checksum")
-        self._lock = threading.Lock()
-        self._pending: dict[tuple[int, int], Future] = {}
-
-    def _compute(self, offset: int, length: int) -> str:
-        digest = hashlib.new(self._algorithm)
-        buffer = bytearray(min(self._piece, length) or 1)
-        for piece in self._bundle.iter_into(offset, length, buffer):
-            digest.update(piece)
-        return f"{self._algorithm} {base64.b64encode(digest.digest()).decode('ascii')}"
-
-    def prefetch(self, offset: int, length: int) -> None:
-        """Start hashing [OFFSET, OFFSET+LENGTH) in the background."""
-        if length <= 0 or offset + length > len(self._bundle):
-            return
-        with self._lock:
-            if (offset, length) not in self._pending:
-                self._pending[(offset, length)] = self._pool.submit(self._compute, offset, length)
-
-    def has(self, offset: int, length: int) -> bool:
-        """True if this range is being (or was) hashed ahead."""
-        with self._lock:
-            return (offset, length) in self._pending
-
-    def header(self, offset: int, length: int) -> str:
-        """The Upload-Checksum header value for [OFFSET, OFFSET+LENGTH)."""
-        with self._lock:
-            future = self._pending.pop((offset, length), None)
-            # Anything else hashed ahead is for a plan that changed: drop it.
-            for other in self._pending.values():
-                other.cancel()
-            self._pending.clear()
-        if future is None:
-            future = self._pool.submit(self._compute, offset, length)
-        return future.result()
-
-    def close(self) -> None:
-        """Stop the hashing thread and close its file handle."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        self._bundle.close()
-
-
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -229,8 +172,7 @@ class TusClient:
         # Chunks grow from CHUNK_SIZE on fast links (see next_chunk_size); None = fixed.
         self.max_chunk_size = max(chunk_size, max_chunk_size or chunk_size)
         self._next_chunk = chunk_size
-        self._rate: float | None = None
-        self._ahead: _ChecksumAhead | None = None
+        self._ahead: ChecksumAhead | None = None
         self.piece_size = piece_size
         self.limiter = limiter
         self.max_attempts = max_attempts
@@ -313,17 +255,16 @@ class TusClient:
         return response.status_code in (204, 200, 404, 410)
 
     def _patch(self, url: str, bundle: VirtualBundle, offset: int,
-               ahead: _ChecksumAhead | None) -> int:
+               ahead: ChecksumAhead | None) -> int:
         length = min(self._next_chunk, len(bundle) - offset)
         headers = {"Content-Type": "application/offset+octet-stream",
                    "Upload-Offset": str(offset), "Content-Length": str(length)}
-        guess = 0
         if ahead is not None:
             headers["Upload-Checksum"] = ahead.header(offset, length)
-            # Hash the next chunk while this one is on the wire; its size is
-            # predicted from the last measured rate (see _after_success).
-            guess = min(self._predicted_chunk(length), len(bundle) - offset - length)
-            ahead.prefetch(offset + length, guess)
+            # Hash what may follow while this chunk is on the wire: at most
+            # what the next chunk can grow to (see next_chunk_size).
+            ahead.start(offset + length, min(max(4 * length, self.chunk_size),
+                                             self.max_chunk_size))
         sent = [0]
         body = _ChunkBody(bundle, offset, length, self.piece_size, self.limiter, sent)
         started = time.monotonic()
@@ -337,7 +278,8 @@ class TusClient:
         if response.status_code == 204 and "Upload-Offset" in response.headers:
             seconds = time.monotonic() - started
             log.debug("PATCH %d+%d took %.3f s", offset, length, seconds)
-            self._after_success(length, seconds, guess)
+            hashed = ahead.ready(offset + length) if ahead is not None else None
+            self._after_success(length, seconds, hashed)
             return int(response.headers["Upload-Offset"])
         self._next_chunk = self.chunk_size
         if response.status_code == 409:
@@ -352,22 +294,18 @@ class TusClient:
         self._raise_for(response, "sending data")
         raise _Retry(f"PATCH answered {response.status_code}")
 
-    def _predicted_chunk(self, current: int) -> int:
-        # With no rate measured yet, guess the largest growth step (4x): on a
-        # fast link the second chunk is then not another small one (each
-        # request costs the server a commit); on a slow link the guess is
-        # dropped and the smaller chunk hashed at once, which is cheap there.
-        sent = int(self._rate * TARGET_CHUNK_SECONDS) if self._rate is not None else 0
-        return next_chunk_size(current, sent, TARGET_CHUNK_SECONDS if sent else 0.0,
-                               minimum=self.chunk_size, maximum=self.max_chunk_size)
+    def _after_success(self, length: int, seconds: float, hashed: int | None) -> None:
+        """Adapt the chunk size to the measured rate.
 
-    def _after_success(self, length: int, seconds: float, prefetched: int) -> None:
-        """Adapt the chunk size; keep a pre-hashed next chunk unless the link slowed down."""
+        With checksums, a chunk grows at most to what is hashed already
+        (HASHED bytes), but never shrinks for it: while chunks grow, the
+        next one is sent without waiting for its hash.
+        """
         wanted = next_chunk_size(length, length, seconds, minimum=self.chunk_size,
                                  maximum=self.max_chunk_size)
-        if seconds > 0:
-            self._rate = length / seconds
-        self._next_chunk = prefetched if 0 < prefetched <= wanted else wanted
+        if hashed is not None:
+            wanted = min(wanted, max(hashed, length))
+        self._next_chunk = wanted
 
     def _raise_for(self, response: requests.Response, doing: str) -> None:
         status = response.status_code
@@ -414,12 +352,12 @@ class TusClient:
         attempts = 0
         best = -1
         url = store.get()
-        ahead: _ChecksumAhead | None = None
+        ahead: ChecksumAhead | None = None
         while True:
             try:
                 algorithm = self.capabilities().checksum
                 if algorithm and ahead is None:
-                    ahead = self._ahead = _ChecksumAhead(bundle, algorithm, self.piece_size)
+                    ahead = self._ahead = ChecksumAhead(bundle, algorithm, self.piece_size)
                 if url is None:
                     url = self.create(length, metadata)
                     store.save(url)
