@@ -40,8 +40,9 @@ import threading
 BLOCK = 4096
 # The staging buffer; direct writes are at most this long.
 STAGING_BYTES = 8 * 1024 * 1024
-# Buffers kept for reuse (touching fresh anonymous memory costs page faults).
-_POOL_MAX = 32
+# Buffers kept for reuse (touching fresh anonymous memory costs page faults);
+# at most 64 MiB stays allocated after a burst of concurrent uploads.
+_POOL_MAX = 8
 _O_DIRECT = getattr(os, "O_DIRECT", 0)
 _REFUSED = (errno.EINVAL, getattr(errno, "EOPNOTSUPP", errno.EINVAL))
 
