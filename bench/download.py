@@ -15,7 +15,12 @@ dirty pages are flushed, untimed, before every timed run):
 Target: ours >= 0.8x curl's MB/s. Prints the best of each and the ratio of
 every round (the machine is shared, so the spread matters).
 
-Run: ``.venv/bin/python bench/download.py [--mb 1024] [--repeat 3]``
+Run: ``.venv/bin/python bench/download.py [--mb 1024] [--repeat 7] [--target-dir DIR]``
+
+On ext4 without a journal (this project's build VM) creating thousands of
+files right after others were deleted is slow (``recently_deleted``); use
+``--target-dir`` on a journaled file system for figures that mean something
+for users (docs/benchmarks.md, "Download", shows how).
 """
 
 from __future__ import annotations
