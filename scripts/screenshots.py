@@ -5,6 +5,11 @@ synthetic demo CD is generated first (no patient data): two patients with
 phantom CT and MR series, a report without images, pydicom's sample images,
 a JPEG 2000 image (no codec installed: placeholder), a damaged file and an
 autorun.inf. The real scanner reads it, as if the CD had been dropped.
+
+The window is logged in to the demo portal of ``downloadmanager demo`` (in
+this process, passwords in memory only): the Receive page lists the study
+behind the demo access code, and the Transfers page shows the demo CD's
+checked study sent to "Radiologie Klinikum Saarbrücken" and verified.
 """
 
 from __future__ import annotations
@@ -106,13 +111,18 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dm-screens-"))
     os.environ["DOWNLOADMANAGER_HOME"] = str(work / "home")
+    from downloadmanager.cli.demo_setup import install_demo_keyring, prepare_demo
+
+    install_demo_keyring()
+    environment = prepare_demo(work / "home")
     try:
-        return take(build_demo_cd(work / "PRAXIS_CD"), args.out)
+        return take(build_demo_cd(work / "PRAXIS_CD"), args.out, environment)
     finally:
+        environment.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def take(demo: Path, out: Path) -> int:
+def take(demo: Path, out: Path, environment) -> int:
     from PySide6.QtWidgets import QApplication
 
     from downloadmanager.core.settings import Settings
@@ -125,7 +135,12 @@ def take(demo: Path, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     names = ("send", "receive", "transfers", "settings")
     for language in ("de", "en"):
-        window = MainWindow(settings=Settings(language=language), volume_lister=list)
+        window = MainWindow(settings=Settings(language=language, portal_url=environment.url),
+                            volume_lister=list)
+        window.confirm_quit = lambda: True
+        window.session.remember_communities([{"name": environment.community_name,
+                                              "code": environment.community_code}])
+        window.session.use_client(environment.client)
         window.resize(1280, 800)
         window.show()
         page = window.send_page
@@ -137,6 +152,15 @@ def take(demo: Path, out: Path) -> int:
                    "thumbnails")
         page.model.setData(page.model.index(0, 0, page.model.index(0, 0)), 2, 10)  # check a study
         page.problems.set_expanded(True)
+        receive = window.receive_page
+        receive.code_edit.setText(environment.access_code)
+        receive.birth_date_edit.set_birth_date(environment.birth_date)
+        receive.show_studies()
+        wait_until(app, lambda: receive.session is not None, "the studies behind the code")
+        if language == "de":  # the queue is kept: the English window shows the same transfer
+            send_checked_study(app, window, environment)
+        window.send_panel.picker.set_recipient({"name": environment.community_name,
+                                                "code": environment.community_code})
         for index, name in enumerate(names):
             window.show_page(index)
             for _ in range(5):
@@ -148,6 +172,25 @@ def take(demo: Path, out: Path) -> int:
         window.deleteLater()
         QApplication.processEvents()
     return 0
+
+
+def send_checked_study(app, window, environment) -> None:
+    """Send the checked study to the demo community and wait until the portal verified it."""
+    from downloadmanager.core.transfers.model import JobState
+
+    panel = window.send_panel
+    panel.picker.set_recipient({"name": environment.community_name,
+                                "code": environment.community_code})
+    panel.note.edit.setPlainText("Bitte an Dr. Weiß, Neurochirurgie")
+    panel.send_button.click()
+    transfers = window.transfers_page
+    model = transfers.model
+    wait_until(app, lambda: model.rowCount() > 0 and all(
+        model.job(row).state == JobState.DONE for row in range(model.rowCount())),
+        "the verified transfer", timeout=120)
+    transfers.select_job(model.job(0).id)
+    window.send_page.model.setData(  # tick it again for the Send page's picture
+        window.send_page.model.index(0, 0, window.send_page.model.index(0, 0)), 2, 10)
 
 
 def _studies(model):

@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
         self.transfer_service.wake()
         self.transfer_service.poll_soon()
         self.show_page(PAGE_TRANSFERS)
-        self._status(self.tr("%1 transfer(s) queued.").replace("%1", str(len(job_ids))))
+        self._status(self.send_panel.queued_text(len(job_ids)))
 
     def _job_event(self, event: JobEvent) -> None:
         model = self.transfers_page.model

@@ -114,8 +114,8 @@ class RecipientPicker(QWidget):
         community = self.recipient
         self.chosen_widget.setVisible(community is not None)
         if community is not None:
-            self.chosen_label.setText(self.tr("Recipient: %1").replace(
-                "%1", community_label(community["name"], community["code"])))
+            # The form around the picker already says "Recipient:".
+            self.chosen_label.setText(community_label(community["name"], community["code"]))
 
     def _item_chosen(self, item: QListWidgetItem) -> None:
         community = item.data(CommunityRole)

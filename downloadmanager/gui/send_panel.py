@@ -125,6 +125,12 @@ class SendPanel(QWidget):
         self.hint.setText(missing or "")
         self.send_button.setEnabled(missing is None and not self._sending)
 
+    def queued_text(self, count: int) -> str:
+        """ "Transfer queued." or "3 transfers queued." (no "(s)" forms)."""
+        if count == 1:
+            return self.tr("Transfer queued.")
+        return self.tr("%1 transfers queued.").replace("%1", str(count))
+
     def _show_message(self, text: str, *, error: bool) -> None:
         self.message.setStyleSheet("color: #b00020;" if error else "")
         self.message.setText(text)
@@ -165,8 +171,7 @@ class SendPanel(QWidget):
             pass  # only the list of recent recipients is not kept
         self.note.clear()
         self.attachments.clear()
-        self._show_message(self.tr("%1 transfer(s) queued.").replace("%1", str(len(job_ids))),
-                           error=False)
+        self._show_message(self.queued_text(len(job_ids)), error=False)
         self._update()
         self.sent.emit(job_ids)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex
+from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -34,7 +34,11 @@ from downloadmanager.gui.portal_session import PortalSession
 from downloadmanager.gui.receipt_dialog import ReceiptDialog
 from downloadmanager.gui.transfer_service import TransferService
 from downloadmanager.gui.transfers_model import (
+    COL_DATE,
     COL_PROGRESS,
+    COL_RECIPIENT,
+    COL_REMAINING,
+    COL_SPEED,
     COL_STATE,
     COL_STUDY,
     ProgressRole,
@@ -102,7 +106,6 @@ class TransfersPage(QWidget):
         header.setSectionResizeMode(COL_STUDY, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_PROGRESS, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(COL_PROGRESS, 200)
-        header.resizeSection(COL_STATE, 120)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
 
         self.pause_button = QPushButton()
@@ -154,7 +157,27 @@ class TransfersPage(QWidget):
         self.retry_button.setText(self.tr("Retry"))
         self.receipt_button.setText(self.tr("Receipt…"))
         self.model.retranslate()
+        self._size_columns(shrink=True)
         self._update_buttons()
+
+    def _size_columns(self, *, shrink: bool = False) -> None:
+        """Fit the narrow columns to their header and texts (e.g. a community's full name).
+
+        Measured from the texts, not with ``ResizeToContents`` (which re-measures
+        on every progress tick); columns only grow while jobs change, so they do
+        not jitter with the speed shown, and are measured afresh on a language change.
+        """
+        metrics = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        samples = {COL_STATE: [self.model.state_name(state) for state in JobState]}
+        for column in (COL_RECIPIENT, COL_STATE, COL_SPEED, COL_REMAINING, COL_DATE):
+            texts = [str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")]
+            texts += samples.get(column, [])
+            texts += [str(self.model.data(self.model.index(row, column)) or "")
+                      for row in range(self.model.rowCount())]
+            width = max(metrics.horizontalAdvance(text) for text in texts) + 24
+            if shrink or width > header.sectionSize(column):
+                header.resizeSection(column, width)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -177,6 +200,7 @@ class TransfersPage(QWidget):
 
     def _jobs_changed(self, jobs: list[Job]) -> None:
         self.model.set_jobs(jobs)
+        self._size_columns()
         if self.selected_job() is None and self.model.rowCount():
             self.table.selectRow(0)
         self._update_buttons()

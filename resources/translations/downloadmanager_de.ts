@@ -365,10 +365,6 @@
         <translation>Lese %1 …</translation>
     </message>
     <message>
-        <source>%1 transfer(s) queued.</source>
-        <translation>%1 Übertragung(en) eingereiht.</translation>
-    </message>
-    <message>
         <source>“%1” to %2</source>
         <translation>„%1“ an %2</translation>
     </message>
@@ -748,10 +744,6 @@
         <translation>Ändern</translation>
     </message>
     <message>
-        <source>Recipient: %1</source>
-        <translation>Empfänger: %1</translation>
-    </message>
-    <message>
         <source>Log in first to search for recipients.</source>
         <translation>Bitte zuerst anmelden, um Empfänger zu suchen.</translation>
     </message>
@@ -776,7 +768,7 @@
     <name>ScanTreeModel</name>
     <message>
         <source>Patient / study / series</source>
-        <extracomment>Role answering &quot;loading&quot;, &quot;image&quot; or &quot;placeholder&quot; for series rows. Role giving the scanner&apos;s object (Patient, Study or Series) of a row. Emitted whenever the set of checked studies changes.</extracomment>
+        <extracomment>Role answering &quot;loading&quot;, &quot;image&quot; or &quot;placeholder&quot; for series rows. Role giving the scanner&apos;s object (Patient, Study or Series) of a row. (images, bytes), summed once: the view asks for them on every repaint, and summing 10,000 instance sizes each time stalled the window. Emitted whenever the set of checked studies changes.</extracomment>
         <translation>Patient / Untersuchung / Serie</translation>
     </message>
     <message>
@@ -967,12 +959,16 @@
         <translation>Wählen Sie den Empfänger: Tippen Sie einen Teil seines Namens.</translation>
     </message>
     <message>
-        <source>Queuing…</source>
-        <translation>Wird eingereiht…</translation>
+        <source>Transfer queued.</source>
+        <translation>Übertragung eingereiht.</translation>
     </message>
     <message>
-        <source>%1 transfer(s) queued.</source>
-        <translation>%1 Übertragung(en) eingereiht.</translation>
+        <source>%1 transfers queued.</source>
+        <translation>%1 Übertragungen eingereiht.</translation>
+    </message>
+    <message>
+        <source>Queuing…</source>
+        <translation>Wird eingereiht…</translation>
     </message>
     <message>
         <source>The portal does not know the recipient “%1”. Please search again; nothing was sent.</source>

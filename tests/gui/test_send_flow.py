@@ -53,6 +53,9 @@ def test_send_to_community_found_by_name_reaches_done_with_receipt(
         qtbot.mouseClick(panel.send_button, Qt.MouseButton.LeftButton)
     job_ids = sent.args[0]
     assert len(job_ids) == 3
+    assert panel.message.text() == "3 transfers queued."
+    assert panel.queued_text(1) == "Transfer queued."
+    assert panel.picker.chosen_label.text() == "Radiologie Klinikum Saarbrücken (bM1X)"
     assert window.pages.currentIndex() == PAGE_TRANSFERS
     assert window.settings.recent_recipients[0] == "bM1X"
     assert panel.attachments.paths() == [] and panel.note.text() == ""

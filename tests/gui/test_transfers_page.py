@@ -5,7 +5,7 @@ from __future__ import annotations
 from downloadmanager.core.transfers.model import JobState
 from downloadmanager.core.transfers.settings import TransferSettings, save_transfer_settings
 from downloadmanager.core.transfers.store import QueueStore
-from downloadmanager.gui.transfers_model import COL_PROGRESS, ProgressRole
+from downloadmanager.gui.transfers_model import COL_PROGRESS, COL_RECIPIENT, ProgressRole
 from tests.dicom_factory import StudySpec, write_study
 from tests.gui.helpers import drop_paths
 from tests.gui.sending import (  # noqa: F401 - fixtures
@@ -98,6 +98,10 @@ def test_pause_resume_cancel_retry_from_the_page(qtbot, make_window, demo_portal
     done = _job(window, job_id)
     assert done.receipt["totals"]["accepted"] == 12
     assert page.receipt_button.isEnabled()
+    # The recipient's full name fits its column (measured from the texts, not elided).
+    header, metrics = page.table.horizontalHeader(), page.table.fontMetrics()
+    assert header.sectionSize(COL_RECIPIENT) > metrics.horizontalAdvance(
+        "Radiologie Klinikum Saarbrücken (bM1X)")
 
 
 def test_transfers_continue_after_the_window_is_created_again(qtbot, make_window, demo_portal,
