@@ -62,7 +62,12 @@ def _give_back(buffer: mmap.mmap) -> None:
         if len(_pool) < _POOL_MAX:
             _pool.append(buffer)
             return
-    buffer.close()
+    try:
+        buffer.close()
+    except BufferError:
+        # A view of it is still alive (e.g. in the traceback of a failed
+        # write): the mapping goes when that view does.
+        pass
 
 
 def open_direct(path: os.PathLike | str) -> int | None:

@@ -122,8 +122,10 @@ async def _write_body(request: Request, service: TusService, record: UploadRecor
                        {"Upload-Offset": str(current.offset if current else 0)},
                        error="superseded") from None
     finally:
-        writer.close()
-        service.slots.release(record.id)
+        try:
+            writer.close()
+        finally:
+            service.slots.release(record.id)
 
 
 def _check_patch_content_type(request: Request) -> None:

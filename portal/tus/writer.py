@@ -269,10 +269,12 @@ class ChunkWriter:
             self.written = self._synced = self._released = 0
 
     def close(self) -> None:
-        """Close the file (idempotent)."""
-        if self._direct is not None:
-            self._direct.close()
-            self._direct = None
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        """Close the file (idempotent; the descriptor is closed even if the appender fails)."""
+        try:
+            if self._direct is not None:
+                direct, self._direct = self._direct, None
+                direct.close()
+        finally:
+            if self._fd is not None:
+                fd, self._fd = self._fd, None
+                os.close(fd)

@@ -102,3 +102,49 @@ def test_patches_with_unaligned_sizes_arrive_exactly(tus):  # noqa: F811
         assert int(answer.headers["Upload-Offset"]) == offset
     idle(portal)
     assert upload_file(portal, url).read_bytes() == data
+
+
+_DISK_ERROR_SCRIPT = r"""
+import os, resource, signal, sys
+from portal.tus import direct
+from portal.tus.direct import DirectAppender, open_direct
+path = sys.argv[1]
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+open(path, "wb").close()
+direct_fd = open_direct(path)
+if direct_fd is None:
+    print("SKIP")
+    raise SystemExit(0)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, resource.RLIM_INFINITY))
+fd = os.open(path, os.O_RDWR)
+appender = DirectAppender(fd, direct_fd, 0)
+while len(direct._pool) < direct._POOL_MAX:  # a full pool: the buffer is closed, not kept
+    direct._pool.append(__import__("mmap").mmap(-1, 4096))
+try:
+    try:
+        appender.append([bytes(3 << 20)])
+    finally:
+        appender.close()
+except BaseException as exc:
+    print(type(exc).__name__, getattr(exc, "errno", None))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "O_DIRECT"), reason="no O_DIRECT here")
+def test_a_disk_error_comes_out_as_itself_and_frees_the_buffer(tmp_path):
+    """A write the disk refuses (here: file size limit) is reported as that OSError.
+
+    Before, returning the staging buffer to a full pool while the failed
+    write's traceback still held a view of it raised BufferError instead,
+    and the upload's descriptor and slot leaked.
+    """
+    import errno
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", _DISK_ERROR_SCRIPT, str(tmp_path / "big.bin")],
+                            capture_output=True, text=True, cwd=root, timeout=60)
+    if result.stdout.strip() == "SKIP":
+        pytest.skip(f"{tmp_path} refuses O_DIRECT")
+    assert result.stdout.split() == ["OSError", str(errno.EFBIG)], result.stdout + result.stderr
