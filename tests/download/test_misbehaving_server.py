@@ -183,3 +183,26 @@ def test_always_truncated_fails_cleanly(tmp_path, files):
     assert [p.name for p in target.iterdir()] == [PARTIAL_DIR_NAME]
     if os.name == "posix":
         assert (target / PARTIAL_DIR_NAME).stat().st_mode & 0o777 == 0o700
+
+
+class _RepeatsFirstMember(Behaviour):
+    """An archive whose first member comes twice in a row, the second copy damaged."""
+
+    def archive(self) -> bytes:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            for n, (uid, data) in enumerate(self.files.items()):
+                for copy in ([data, data[:-4] + b"XXXX"] if n == 0 else [data]):
+                    info = tarfile.TarInfo(self.names[uid])
+                    info.size = len(copy)
+                    tar.addfile(info, io.BytesIO(copy))
+        return buf.getvalue()
+
+
+@pytest.mark.parametrize("attempt", range(3))  # the old failure depended on thread timing
+def test_a_repeated_member_never_spoils_the_verified_copy(tmp_path, files, attempt):
+    target, run = _run(_RepeatsFirstMember(files), tmp_path)
+    result = run()
+    assert result.instance_count == len(files)
+    assert {p.read_bytes() for p in target.rglob("*.dcm")} == set(files.values())
+    assert _outside(tmp_path) == []

@@ -304,12 +304,16 @@ class _MemberWriter:
         self.verifier: Verifier | None = None
         self._fd: int | None = None
         self._pending: PendingMember | None = None
+        self._begun: set[str] = set()  # names written in this stream (verified or still in the queue)
 
     def begin(self, member: Member) -> bool:
         exp = self.expected.get(member.name)
-        if exp is None or member.name in self.journal.members:
-            # manifest.json, a file we already have, or anything not promised: never written.
+        if exp is None or member.name in self.journal.members or member.name in self._begun:
+            # manifest.json, a file we already have, anything not promised, or a name the
+            # archive repeats (its first copy may still be waiting for the verifier): never
+            # written, so no verified file is ever truncated.
             return False
+        self._begun.add(member.name)
         if member.size != exp.size:
             self.fetcher._damaged(member)
             return False
