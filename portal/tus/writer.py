@@ -269,12 +269,19 @@ class ChunkWriter:
             self.written = self._synced = self._released = 0
 
     def close(self) -> None:
-        """Close the file (idempotent; the descriptor is closed even if the appender fails)."""
-        try:
-            if self._direct is not None:
-                direct, self._direct = self._direct, None
-                direct.close()
-        finally:
-            if self._fd is not None:
-                fd, self._fd = self._fd, None
-                os.close(fd)
+        """Close the file (idempotent; the descriptor is closed even if the appender fails).
+
+        Taken under the I/O lock: if the request was cancelled while a worker
+        thread still writes a batch, closing waits for that write (at most one
+        batch) instead of pulling the descriptor and the staging buffer from
+        under it.
+        """
+        with self.slot.io_lock:
+            try:
+                if self._direct is not None:
+                    direct, self._direct = self._direct, None
+                    direct.close()
+            finally:
+                if self._fd is not None:
+                    fd, self._fd = self._fd, None
+                    os.close(fd)
