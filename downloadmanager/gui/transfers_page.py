@@ -41,6 +41,7 @@ from downloadmanager.gui.transfers_model import (
     COL_SPEED,
     COL_STATE,
     COL_STUDY,
+    MOVING,
     ProgressRole,
     TransfersTableModel,
 )
@@ -170,11 +171,20 @@ class TransfersPage(QWidget):
         metrics = self.table.fontMetrics()
         header = self.table.horizontalHeader()
         samples = {COL_STATE: [self.model.state_name(state) for state in JobState]}
+        # A long history has hundreds of done rows: measure one row per recipient,
+        # the moving ones (speed, time left) and the newest (date), not every row.
+        rows: set[int] = {0} if self.model.rowCount() else set()
+        recipients: set[str] = set()
+        for row in range(self.model.rowCount()):
+            job = self.model.job(row)
+            if job.state in MOVING or job.community not in recipients:
+                rows.add(row)
+                recipients.add(job.community)
         for column in (COL_RECIPIENT, COL_STATE, COL_SPEED, COL_REMAINING, COL_DATE):
             texts = [str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")]
             texts += samples.get(column, [])
             texts += [str(self.model.data(self.model.index(row, column)) or "")
-                      for row in range(self.model.rowCount())]
+                      for row in sorted(rows)]
             width = max(metrics.horizontalAdvance(text) for text in texts) + 24
             if shrink or width > header.sectionSize(column):
                 header.resizeSection(column, width)
