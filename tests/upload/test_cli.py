@@ -7,7 +7,6 @@ import json
 import sys
 
 import keyring
-import pytest
 from keyring.backends import fail
 
 from downloadmanager import cli as cli_main
