@@ -90,3 +90,43 @@ def test_a_killed_worker_is_replaced(images):
         np.testing.assert_array_equal(thumb, thumbnail_from_source(images[1], 16))
     finally:
         pool.shutdown()
+
+
+_ABRUPT_EXIT = r"""
+import os, sys
+from pathlib import Path
+from downloadmanager.core.scan.model import InstanceSource
+from downloadmanager.core.thumbnail_pool import ThumbnailPool
+pool = ThumbnailPool(workers=1)
+pool.decode([InstanceSource(Path(sys.argv[1]))], 16)
+Path(sys.argv[2]).write_text(" ".join(map(str, pool._executor._processes)))
+os._exit(0)  # like a crash: no shutdown, no atexit
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie counts as gone
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="checks processes through /proc")
+def test_workers_end_when_the_program_ends_without_a_shutdown(images, tmp_path):
+    """A crashed or killed program leaves no thumbnail worker behind."""
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+    pids = tmp_path / "workers.txt"
+    # Output to a file, not a pipe: a stray worker would hold a pipe open.
+    subprocess.run([sys.executable, "-c", _ABRUPT_EXIT, str(images[0]), str(pids)], cwd=root,
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, timeout=120, check=True)
+    workers = [int(pid) for pid in pids.read_text().split()]
+    assert workers
+    deadline = time.monotonic() + 30  # generous: waits for a condition, asserts no timing
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)

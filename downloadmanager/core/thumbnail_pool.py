@@ -9,6 +9,8 @@ The pool is created lazily on the first request (starting a process and
 importing pydicom takes a moment), uses the ``spawn`` start method (the only
 one on Windows, and safe next to Qt's threads on Linux), and is shut down at
 interpreter exit or when the application quits (:func:`shutdown_shared_pool`).
+A worker also ends by itself when the program is gone without a shutdown
+(crash, kill): it watches its parent.
 The program's entry point must call ``multiprocessing.freeze_support()``
 when frozen with PyInstaller on Windows.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import atexit
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import threading
 from collections.abc import Sequence
@@ -30,6 +33,26 @@ from downloadmanager.core.scan.model import InstanceSource
 from downloadmanager.core.thumbnails import DEFAULT_SIZE, thumbnails_for_sources
 
 log = logging.getLogger(__name__)
+
+
+def _end_with_parent() -> None:
+    """Worker initializer: leave as soon as the program that started the worker is gone.
+
+    A program that crashes, is killed or ends with ``os._exit`` runs no
+    shutdown, and a pool worker waits on its task queue forever (it holds
+    that queue's write end itself, so it never sees end-of-file): on Windows
+    that is a stray python process per crash. The parent's sentinel (a pipe
+    end on POSIX, the process handle on Windows) becomes ready when it ends.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def default_workers() -> int:
@@ -59,7 +82,8 @@ class ThumbnailPool:
         with self._lock:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_end_with_parent)
             return self._executor.submit(thumbnails_for_sources, list(sources), size)
 
     def decode(self, sources: Sequence[InstanceSource],
