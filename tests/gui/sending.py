@@ -93,3 +93,28 @@ def shown_states(page) -> dict[int, str]:
     """Job id -> state as the transfers page shows it."""
     model = page.model
     return {model.job(row).id: model.data(model.index(row, 2)) for row in range(model.rowCount())}
+
+
+def wait_until_all_done(qtbot, window, job_ids, timeout: int = 120000) -> None:
+    """Wait until the Transfers page shows every job of JOB_IDS as done.
+
+    On a timeout the failure names each job's state, error and progress as
+    the page and the queue database have them, so a stuck transfer says why.
+    """
+    page = window.transfers_page
+
+    def all_done() -> bool:
+        states = shown_states(page)
+        return set(states) >= set(job_ids) and all(states[i] == "Done" for i in job_ids)
+
+    try:
+        qtbot.waitUntil(all_done, timeout=timeout)
+    except Exception as exc:  # pytest-qt's TimeoutError: add what was seen
+        with QueueStore(window.transfer_service.queue_path) as store:
+            jobs = {job.id: job for job in store.list_jobs()}
+        details = [f"job {i}: shown {shown_states(page).get(i)!r}, stored "
+                   f"{jobs[i].state.value if i in jobs else None}, error "
+                   f"{jobs[i].error if i in jobs else None!r}, "
+                   f"{jobs[i].bytes_done if i in jobs else 0}/{jobs[i].bytes_total if i in jobs else 0}"
+                   for i in job_ids]
+        raise AssertionError("transfers not done: " + "; ".join(details)) from exc

@@ -13,6 +13,7 @@ from tests.gui.sending import (  # noqa: F401 - fixtures
     demo_portal,
     memory_keyring,
     shown_states,
+    wait_until_all_done,
 )
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -61,8 +62,7 @@ def test_send_to_community_found_by_name_reaches_done_with_receipt(
     assert panel.attachments.paths() == [] and panel.note.text() == ""
 
     transfers = window.transfers_page
-    qtbot.waitUntil(lambda: set(shown_states(transfers)) == set(job_ids)
-                    and set(shown_states(transfers).values()) == {"Done"}, timeout=120000)
+    wait_until_all_done(qtbot, window, job_ids)
     with QueueStore(window.transfer_service.queue_path) as store:
         jobs = {j.id: j for j in store.list_jobs()}
     assert {jobs[i].community for i in job_ids} == {"bM1X"}
