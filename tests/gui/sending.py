@@ -117,4 +117,8 @@ def wait_until_all_done(qtbot, window, job_ids, timeout: int = 120000) -> None:
                    f"{jobs[i].error if i in jobs else None!r}, "
                    f"{jobs[i].bytes_done if i in jobs else 0}/{jobs[i].bytes_total if i in jobs else 0}"
                    for i in job_ids]
+        import faulthandler
+        import sys
+
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)  # where it hangs
         raise AssertionError("transfers not done: " + "; ".join(details)) from exc
