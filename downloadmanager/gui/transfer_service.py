@@ -103,22 +103,40 @@ class TransferService(QObject):
         self._wake.set()
 
     def _run_queue(self, ctx) -> None:
-        store = QueueStore(self.queue_path)
+        """The runner loop for the window's lifetime: it must not end while the window runs.
+
+        An error (a locked or unreadable queue database, a bug) is logged and
+        the loop tries again after the idle pause; before, one such error
+        ended the loop for good and queued jobs waited until a restart.
+        """
+        store: QueueStore | None = None
         try:
             while not ctx.cancelled:
-                runner = QueueRunner(store, self._session.client_for,
-                                     settings=load_transfer_settings())
-                with self._runner_lock:
-                    if ctx.cancelled:
-                        break
-                    self._runner = runner
-                runner.run()
-                with self._runner_lock:
-                    self._runner = None
+                try:
+                    if store is None:
+                        store = QueueStore(self.queue_path)
+                    runner = QueueRunner(store, self._session.client_for,
+                                         settings=load_transfer_settings())
+                    with self._runner_lock:
+                        if ctx.cancelled:
+                            break
+                        self._runner = runner
+                    runner.run()
+                except Exception as exc:  # noqa: BLE001 - logged; the loop goes on
+                    # The type only: messages may carry file names from a patient's CD.
+                    log.error("the transfer queue runner failed (%s); trying again",
+                              type(exc).__name__)
+                    if store is not None:
+                        store.close()
+                        store = None
+                finally:
+                    with self._runner_lock:
+                        self._runner = None
                 self._wake.wait(IDLE_RECHECK_SECONDS)
                 self._wake.clear()
         finally:
-            store.close()
+            if store is not None:
+                store.close()
 
     # -- watching ---------------------------------------------------------------------
     def _reader(self) -> QueueStore:

@@ -15,6 +15,7 @@ from tests.gui.sending import (  # noqa: F401 - fixtures
     memory_keyring,
     shown_states,
     store_states,
+    wait_until_all_done,
 )
 
 SLOW = TransferSettings(chunk_size=64 * 1024, max_chunk_size=64 * 1024,
@@ -133,3 +134,32 @@ def test_transfers_continue_after_the_window_is_created_again(qtbot, make_window
     qtbot.waitUntil(lambda: shown_states(second.transfers_page)[job_id] == "Done", timeout=120000)
     assert _job(second, job_id).receipt["totals"]["accepted"] == 12
     assert store_states(queue) == {job_id: JobState.DONE}
+
+
+def test_the_runner_survives_an_error_and_still_sends(qtbot, make_window, demo_portal, tmp_path,
+                                                      monkeypatch, caplog):
+    """A failing queue database at start-up (e.g. locked) costs a retry, not the runner."""
+    import sqlite3
+    import sys
+
+    import downloadmanager.gui.transfer_service as service_module
+
+    real_store = service_module.QueueStore
+    calls = []
+
+    def flaky_store(path):
+        if sys._getframe(1).f_code.co_name == "_run_queue":  # the runner's open only
+            calls.append(path)
+            if len(calls) == 1:
+                raise sqlite3.OperationalError("database is locked")
+        return real_store(path)
+
+    monkeypatch.setattr(service_module, "QueueStore", flaky_store)
+    monkeypatch.setattr(service_module, "IDLE_RECHECK_SECONDS", 0.2)
+    window = make_window()
+    window.confirm_quit = lambda: True
+    window.session.use_client(demo_portal.client())
+    qtbot.waitUntil(lambda: len(calls) >= 2, timeout=20000)  # failed once, opened again
+    job_id = _send(qtbot, window, _bigger_medium(tmp_path))
+    wait_until_all_done(qtbot, window, [job_id])
+    assert "the transfer queue runner failed (OperationalError)" in caplog.text

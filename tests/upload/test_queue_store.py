@@ -114,3 +114,31 @@ def test_newer_schema_is_refused(dm_home):
     import pytest
     with pytest.raises(schema.SchemaTooNewError, match="newer Downloadmanager"):
         QueueStore()
+
+
+def test_a_new_queue_opened_by_several_threads_at_once_opens_for_all(tmp_path):
+    """The window's runner and its first poll open a fresh queue together: both must succeed.
+
+    SQLite refuses the switch to WAL with "database is locked" (without its
+    busy timeout) while another connection sets up the same new file.
+    """
+    import threading
+
+    failures = []
+    for attempt in range(40):
+        path = tmp_path / f"queue-{attempt}.sqlite3"
+        barrier = threading.Barrier(4)
+
+        def open_queue(path=path, barrier=barrier):
+            barrier.wait()
+            try:
+                QueueStore(path).close()
+            except Exception as exc:  # noqa: BLE001 - collected for the assertion
+                failures.append(f"{type(exc).__name__}: {exc}")
+
+        threads = [threading.Thread(target=open_queue) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
