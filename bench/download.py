@@ -15,12 +15,12 @@ dirty pages are flushed, untimed, before every timed run):
 Target: ours >= 0.8x curl's MB/s. Prints the best of each and the ratio of
 every round (the machine is shared, so the spread matters).
 
-Run: ``.venv/bin/python bench/download.py [--mb 1024] [--repeat 7] [--target-dir DIR]``
+Run: ``.venv/bin/python bench/download.py [--mb 1024] [--repeat 7] [--journaled-fs | --target-dir DIR]``
 
 On ext4 without a journal (this project's build VM) creating thousands of
 files right after others were deleted is slow (``recently_deleted``); use
-``--target-dir`` on a journaled file system for figures that mean something
-for users (docs/benchmarks.md, "Download", shows how).
+``--journaled-fs`` (or ``--target-dir`` on a journaled file system) for
+figures that mean something for users (docs/benchmarks.md, "Download").
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> None:
             cpu["ours"].append((own_cpu(resource.RUSAGE_SELF) - before[0],
                                 process_cpu(proc.pid) - before[1]))
             assert result.instance_count == study["instance_count"]
-            # Not deleted until the run ends (with BASE): ext4 skips inodes freed in the last
+            # Not deleted until the run ends (with OUTPUTS): ext4 skips inodes freed in the last
             # minute when it allocates new ones (``recently_deleted``), so
             # deleting 2,000 files right before the next round made every
             # file creation of that round scan past them - a cost of this

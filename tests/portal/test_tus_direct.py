@@ -105,7 +105,7 @@ def test_patches_with_unaligned_sizes_arrive_exactly(tus):  # noqa: F811
 
 
 _DISK_ERROR_SCRIPT = r"""
-import os, resource, signal, sys
+import mmap, os, resource, signal, sys
 from portal.tus import direct
 from portal.tus.direct import DirectAppender, open_direct
 path = sys.argv[1]
@@ -119,7 +119,7 @@ resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, resource.RLIM_INFINITY))
 fd = os.open(path, os.O_RDWR)
 appender = DirectAppender(fd, direct_fd, 0)
 while len(direct._pool) < direct._POOL_MAX:  # a full pool: the buffer is closed, not kept
-    direct._pool.append(__import__("mmap").mmap(-1, 4096))
+    direct._pool.append(mmap.mmap(-1, 4096))
 try:
     try:
         appender.append([bytes(3 << 20)])
