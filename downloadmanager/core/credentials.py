@@ -1,4 +1,7 @@
-"""Login secrets in the OS keyring; the non-secret login (server, e-mail) in a JSON file.
+"""Login secrets in the OS keyring; the non-secret login (server, e-mail) in the settings.
+
+The default login is the ``account`` section of the settings registry
+(``downloadmanager.core.settings``); only the secrets live in the keyring.
 
 Passwords and tokens go to the keyring (Windows Credential Manager, macOS
 Keychain, Secret Service on Linux) under the service ``downloadmanager`` and
@@ -12,18 +15,15 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import keyring
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 
-from downloadmanager.core import paths
-from downloadmanager.core.atomic_file import write_text_atomic
+from downloadmanager.core.settings import read_section, write_section
 
 log = logging.getLogger(__name__)
 
 SERVICE = "downloadmanager"
-ACCOUNT_FILE = "account.json"
 
 NO_KEYRING_MESSAGE = (
     "This system has no password store (keyring), so your password is kept in memory "
@@ -48,34 +48,19 @@ class Account:
     email: str
 
 
-def account_path() -> Path:
-    """Where the default login (server and e-mail, no secrets) is stored."""
-    return paths.config_dir() / ACCOUNT_FILE
-
-
 def load_account() -> Account | None:
     """The stored default login, or None."""
-    try:
-        raw = json.loads(account_path().read_text(encoding="utf-8"))
-        return Account(normalise_server(raw["server"]), str(raw["email"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    stored = read_section("account")
+    if not stored["server"] or not stored["email"]:
         return None
+    return Account(normalise_server(stored["server"]), stored["email"])
 
 
 def save_account(account: Account) -> None:
-    """Store the default login (atomically) and the portal address in the user settings."""
-    path = account_path()
-    data = json.dumps({"server": account.server, "email": account.email}, indent=2)
-    write_text_atomic(path, data + "\n")
-    try:
-        from downloadmanager.core import settings as user_settings
-
-        current = user_settings.load_settings()
-        if current.portal_url != account.server:
-            current.portal_url = account.server
-            user_settings.save_settings(current)
-    except (ImportError, OSError) as exc:  # the login itself is stored; settings are a nicety
-        log.warning("could not record the portal address in the settings: %s", exc)
+    """Store the default login and the portal address in the user settings."""
+    write_section("account", {"server": account.server, "email": account.email})
+    if read_section("general")["portal_url"] != account.server:
+        write_section("general", {"portal_url": account.server})
 
 
 class KeyringDiscardedSecret(KeyringError):

@@ -1,6 +1,7 @@
 """How the program reaches the portal: the operating system's proxy, a manual proxy, or none.
 
-Stored as ``network.json`` in the per-user config folder. Every ``requests``
+The options are declared in the settings registry (``downloadmanager.core.settings``,
+section ``network``) and stored in its one file. Every ``requests``
 session the core creates goes through :func:`configure_session`, so the
 choice made in the settings holds for login, uploads and downloads alike.
 
@@ -13,7 +14,6 @@ choice made in the settings holds for login, uploads and downloads alike.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import asdict, dataclass
@@ -21,13 +21,12 @@ from pathlib import Path
 
 import requests
 
-from downloadmanager.core import paths
-from downloadmanager.core.atomic_file import write_text_atomic
+from downloadmanager.core.settings import PROXY_MODES, declared_field, read_section, write_section
 
 log = logging.getLogger(__name__)
 
-FILE_NAME = "network.json"
-MODES = ("system", "manual", "none")
+SECTION = "network"
+MODES = PROXY_MODES
 _HOST_RE = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$")
 
 
@@ -39,9 +38,9 @@ class ProxyError(ValueError):
 class NetworkSettings:
     """The proxy choice."""
 
-    proxy_mode: str = "system"
-    proxy_host: str = ""
-    proxy_port: int = 3128
+    proxy_mode: str = declared_field(SECTION, "proxy_mode")
+    proxy_host: str = declared_field(SECTION, "proxy_host")
+    proxy_port: int = declared_field(SECTION, "proxy_port")
 
     def validate(self) -> None:
         """Raise :class:`ProxyError` for an unusable value."""
@@ -79,38 +78,21 @@ def parse_proxy(text: str) -> tuple[str, int]:
     return settings.proxy_host, settings.proxy_port
 
 
-def settings_path() -> Path:
-    """Where the network settings live."""
-    return paths.config_dir() / FILE_NAME
-
-
 def load_network_settings(path: Path | None = None) -> NetworkSettings:
-    """Read the settings; a missing or damaged file gives the defaults (system proxy)."""
-    path = path or settings_path()
+    """The proxy choice; an unusable one gives the defaults (system proxy)."""
+    settings = NetworkSettings(**read_section(SECTION, path))
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return NetworkSettings()
-    except (OSError, ValueError):
-        log.warning("network settings %s unreadable; using the system proxy", path.name)
-        return NetworkSettings()
-    if not isinstance(raw, dict):
-        return NetworkSettings()
-    try:
-        settings = NetworkSettings(str(raw.get("proxy_mode", "system")), str(raw.get("proxy_host", "")),
-                                   int(raw.get("proxy_port", 3128)))
         settings.validate()
-    except (TypeError, ValueError):
+    except ProxyError:
         log.warning("network settings invalid; using the system proxy")
         return NetworkSettings()
     return settings
 
 
 def save_network_settings(settings: NetworkSettings, path: Path | None = None) -> Path:
-    """Validate and write the settings atomically."""
+    """Validate and write the settings atomically; return the settings file."""
     settings.validate()
-    path = path or settings_path()
-    return write_text_atomic(path, json.dumps(asdict(settings), indent=2) + "\n")
+    return write_section(SECTION, asdict(settings), path)
 
 
 def configure_session(session: requests.Session,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from downloadmanager import __version__
 from downloadmanager.core.logging_setup import configure_logging
+from downloadmanager.core import settings as user_settings
 from downloadmanager.core.settings import load_settings
 from downloadmanager.gui.i18n import LanguageSwitcher
 from downloadmanager.gui.main_window import MainWindow
@@ -36,7 +40,64 @@ def run_gui(argv: Sequence[str] | None = None, scan_path: Path | None = None) ->
     if window.tray is not None:
         # Closing the window while transfers run keeps the program in the tray.
         app.setQuitOnLastWindowClosed(False)
+    if os.environ.get("DM_STARTUP_PROBE") == "1":
+        _install_startup_probe(window, app)
     window.show()
+    _show_settings_notices(window)
     if scan_path is not None:
         window.send_page.start_scan(scan_path)
     return int(app.exec())
+
+
+def _show_settings_notices(window: MainWindow) -> None:
+    """Tell the user (once, without blocking) that a damaged settings file was reset."""
+    notices = user_settings.take_notices()
+    if not notices:
+        return
+    language = window.language_switcher.language
+    box = QMessageBox(QMessageBox.Icon.Warning, "Downloadmanager",
+                      "\n\n".join(n.text(language) for n in notices), parent=window)
+    box.setModal(False)
+    box.show()
+
+
+class _FirstPaintProbe(QObject):
+    """Prints ``first-paint <seconds since process start>`` on the window's first paint, then quits."""
+
+    def __init__(self, window: MainWindow, app: QApplication) -> None:
+        super().__init__()
+        self._window, self._app = window, app
+        self._done = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint and not self._done:
+            self._done = True
+            # After this paint has been handled: the window is on the screen.
+            QTimer.singleShot(0, self._report)
+        return False
+
+    def _report(self) -> None:
+        print(f"first-paint {seconds_since_process_start():.3f}", flush=True)
+        # The window's own way out, so its background threads stop as on a real quit.
+        self._window._quitting = True
+        self._window.close()
+        self._app.exit(0)
+
+
+def _install_startup_probe(window: MainWindow, app: QApplication) -> None:
+    probe = _FirstPaintProbe(window, app)
+    window.installEventFilter(probe)
+    window._startup_probe = probe  # kept alive as long as the window
+
+
+def seconds_since_process_start() -> float:
+    """Wall-clock seconds since this process started (Linux: from /proc; elsewhere: since import)."""
+    try:
+        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.monotonic() - _IMPORTED_AT
+
+
+_IMPORTED_AT = time.monotonic()

@@ -41,7 +41,7 @@ def test_node_spec_parsing():
 def test_nodes_saved_in_config_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("DOWNLOADMANAGER_HOME", str(tmp_path))
     path = save_node(DicomNode("PACS", "10.0.0.5", 104, "PRAXIS1", "klinik"))
-    assert path == tmp_path / "config" / "dicom_nodes.json"
+    assert path == tmp_path / "config" / "settings.json"
     assert load_nodes()["klinik"].spec == "PACS@10.0.0.5:104"
     assert resolve_node("klinik").calling_ae == "PRAXIS1"
     assert resolve_node("klinik", "OTHER").calling_ae == "OTHER"

@@ -91,7 +91,7 @@ def test_settings_survive_a_new_window(make_window, dm_home):
     first.close()
     first.language_switcher.apply("en")
 
-    stored = json.loads((dm_home / "config" / "settings.json").read_text(encoding="utf-8"))
+    stored = json.loads((dm_home / "config" / "settings.json").read_text(encoding="utf-8"))["general"]
     assert stored["language"] == "de"
     assert stored["portal_url"] == "https://portal.example.org"
 

@@ -22,8 +22,9 @@ def test_login_communities_upload_and_receipt(cli, real_portal, tmp_path):
     answer = _login(cli, real_portal)
     assert answer.returncode == 0, answer.stderr
     assert "Logged in" in answer.stdout
-    settings = (cli.home / "config" / "account.json").read_text()
-    assert real_portal.email in settings and real_portal.password not in settings
+    settings = (cli.home / "config" / "settings.json").read_text()
+    assert json.loads(settings)["account"]["email"] == real_portal.email
+    assert real_portal.password not in settings
 
     found = cli.run("communities", "saarbrücken", "--json")
     assert found.returncode == 0, found.stderr
@@ -56,7 +57,8 @@ def test_wrong_password_is_a_clear_error(cli, real_portal):
     answer = _login(cli, real_portal, password="falsch")
     assert answer.returncode == 2
     assert "Wrong e-mail or password" in answer.stderr
-    assert not (cli.home / "config" / "account.json").exists()
+    settings = cli.home / "config" / "settings.json"
+    assert not settings.exists() or "account" not in json.loads(settings.read_text())
 
 
 def test_unknown_community_is_refused_before_queueing(cli, real_portal, tmp_path):

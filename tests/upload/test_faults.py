@@ -44,7 +44,7 @@ def _port(url: str) -> int:
 def _write_settings(home, **values):
     config = home / "config"
     config.mkdir(parents=True, exist_ok=True)
-    (config / "transfers.json").write_text(json.dumps(values))
+    (config / "settings.json").write_text(json.dumps({"version": 2, "transfers": values}))
 
 
 def _job(cli):

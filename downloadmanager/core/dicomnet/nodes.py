@@ -1,23 +1,19 @@
 """DICOM nodes (a PACS or workstation): AE title, host, port, our own AE title.
 
-Nodes are kept as JSON in ``dicom_nodes.json`` in the per-user configuration
-folder (:func:`downloadmanager.core.paths.config_dir`), next to the general
-settings. A node is written on the command line as ``AET@HOST:PORT``
+Saved nodes are the option ``dicom.nodes`` of the settings registry
+(``downloadmanager.core.settings``), stored in its one file. A node is written on the command line as ``AET@HOST:PORT``
 (``AET@[::1]:104`` for IPv6) or referred to by the name it was saved under.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from downloadmanager.core import paths
-from downloadmanager.core.atomic_file import write_text_atomic
 from downloadmanager.core.dicomnet.errors import NodeError
+from downloadmanager.core.settings import read_section, write_section
 
-NODES_FILE_NAME = "dicom_nodes.json"
 DEFAULT_CALLING_AE = "DOWNLOADMGR"
 _AE_RE = re.compile(r"^[\x20-\x5b\x5d-\x7e]{1,16}$")  # printable ASCII without backslash
 
@@ -70,22 +66,10 @@ def parse_node_spec(spec: str, calling_ae: str = DEFAULT_CALLING_AE) -> DicomNod
     return DicomNode(check_ae_title(ae), host.strip("[]"), int(port), check_ae_title(calling_ae))
 
 
-def nodes_path() -> Path:
-    """The JSON file with the saved nodes."""
-    return paths.config_dir() / NODES_FILE_NAME
-
-
 def load_nodes(path: Path | None = None) -> dict[str, DicomNode]:
-    """Saved nodes by name; a missing file gives none, damaged entries are skipped."""
-    path = path or nodes_path()
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise NodeError(f"the node list {path} cannot be read ({type(exc).__name__})") from None
+    """Saved nodes by name; entries that do not make a valid node are skipped."""
     nodes = {}
-    for entry in raw.get("nodes", []) if isinstance(raw, dict) else []:
+    for entry in read_section("dicom", path)["nodes"]:
         try:
             node = DicomNode(entry["ae_title"], entry["host"], int(entry["port"]),
                              entry.get("calling_ae") or DEFAULT_CALLING_AE, entry["name"])
@@ -99,7 +83,6 @@ def save_node(node: DicomNode, path: Path | None = None) -> Path:
     """Add or replace NODE (by name) in the saved list, atomically; return the file."""
     if not node.name:
         raise NodeError("a saved node needs a name")
-    path = path or nodes_path()
     nodes = load_nodes(path)
     nodes[node.name] = node
     return _write(nodes, path)
@@ -107,7 +90,6 @@ def save_node(node: DicomNode, path: Path | None = None) -> Path:
 
 def remove_node(name: str, path: Path | None = None) -> bool:
     """Remove the node NAME; True when it existed."""
-    path = path or nodes_path()
     nodes = load_nodes(path)
     if nodes.pop(name, None) is None:
         return False
@@ -115,9 +97,8 @@ def remove_node(name: str, path: Path | None = None) -> bool:
     return True
 
 
-def _write(nodes: dict[str, DicomNode], path: Path) -> Path:
-    data = json.dumps({"nodes": [asdict(n) for n in nodes.values()]}, indent=2) + "\n"
-    return write_text_atomic(path, data)
+def _write(nodes: dict[str, DicomNode], path: Path | None) -> Path:
+    return write_section("dicom", {"nodes": [asdict(n) for n in nodes.values()]}, path)
 
 
 def resolve_node(text: str, calling_ae: str | None = None, path: Path | None = None) -> DicomNode:

@@ -17,7 +17,6 @@ and ``ScanCancelled`` when cancelled; problems with single files are listed in
 """
 
 from downloadmanager.core.scan.errors import HeaderError, ScanCancelled, ScanError
-from downloadmanager.core.scan.header import HeaderInfo, read_header
 from downloadmanager.core.scan.model import (
     Instance,
     InstanceSource,
@@ -50,3 +49,13 @@ __all__ = [
     "read_header",
     "scan",
 ]
+
+
+def __getattr__(name: str):
+    # HeaderInfo and read_header come from header.py, which imports pydicom:
+    # loaded when first asked for, so importing the scanner stays cheap.
+    if name in ("HeaderInfo", "read_header"):
+        from downloadmanager.core.scan import header
+
+        return getattr(header, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,7 +8,10 @@ their study. The same SOP Instance UID twice is a duplicate: counted once.
 
 from __future__ import annotations
 
-from downloadmanager.core.scan.header import HeaderInfo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # header.py brings pydicom, which a scan loads only once it reads a file
+    from downloadmanager.core.scan.header import HeaderInfo
 from downloadmanager.core.scan.model import (
     Instance,
     InstanceSource,

@@ -22,12 +22,10 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from downloadmanager.core.scan.catalog import CatalogBuilder
-from downloadmanager.core.scan.dicomdir import DicomdirReference, read_dicomdir
 from downloadmanager.core.scan.errors import HeaderError, ScanCancelled, ScanError
-from downloadmanager.core.scan.header import HeaderInfo, read_header, require_identity
 from downloadmanager.core.scan.model import Problem, ProblemKind, ScanProgress, ScanResult
 from downloadmanager.core.scan.walker import (
     FileEntry,
@@ -38,6 +36,10 @@ from downloadmanager.core.scan.walker import (
     walk_tree,
     zip_members,
 )
+
+if TYPE_CHECKING:
+    from downloadmanager.core.scan.dicomdir import DicomdirReference
+    from downloadmanager.core.scan.header import HeaderInfo
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +226,7 @@ class _ScanSession:
             self._check_cancel()
             self.files_examined += 1
             try:
-                references = self._with_entry(dicomdir, lambda f, size, _cheap: read_dicomdir(f, size))
+                references = self._with_entry(dicomdir, lambda f, size, _cheap: _header().read_dicomdir(f, size))
             except _EntryProblem as problem:
                 self.problems.append(problem.problem)
                 self._failed_dicomdirs.add(dicomdir.display)
@@ -261,7 +263,7 @@ class _ScanSession:
             info = reference.info
             verified = False
             try:
-                require_identity(info)
+                _header().require_identity(info)
             except HeaderError:
                 # The records do not name this instance fully: read its header.
                 info, verified = self._read_info(entry), True
@@ -291,7 +293,7 @@ class _ScanSession:
     def _read_info(self, entry: FileEntry, work: list[FileEntry] | None = None) -> HeaderInfo | None:
         """The header of one file, or None after reporting why it cannot be listed."""
         try:
-            info = self._with_entry(entry, lambda f, size, cheap: read_header(f, size, cheap_seek=cheap))
+            info = self._with_entry(entry, lambda f, size, cheap: _header().read_header(f, size, cheap_seek=cheap))
         except _EntryProblem as problem:
             if (problem.problem.kind is ProblemKind.NOT_DICOM and work is not None
                     and entry.zip_info is None and self._is_unnamed_zip(entry)):
@@ -357,3 +359,29 @@ class _EntryProblem(Exception):
 def _match_key(display: str) -> str:
     """How DICOMDIR references are matched to files: per component, case-folded, no ';1'."""
     return "/".join(strip_version(part).casefold() for part in display.split("/"))
+
+
+class _HeaderReaders:
+    """The header and DICOMDIR readers, imported on first use.
+
+    They bring pydicom (and numpy), a quarter of a second at start; a scan that
+    finds no file (and ``downloadmanager --help``) never pays for it.
+    """
+
+    def __init__(self) -> None:
+        from downloadmanager.core.scan.dicomdir import read_dicomdir
+        from downloadmanager.core.scan.header import read_header, require_identity
+
+        self.read_dicomdir = read_dicomdir
+        self.read_header = read_header
+        self.require_identity = require_identity
+
+
+_readers: _HeaderReaders | None = None
+
+
+def _header() -> _HeaderReaders:
+    global _readers
+    if _readers is None:
+        _readers = _HeaderReaders()
+    return _readers

@@ -1,24 +1,22 @@
 """Settings of the upload engine (chunk size, bandwidth, time window, concurrency).
 
-Stored as ``transfers.json`` in the per-user config folder, next to the
-general user settings; a damaged file falls back to the defaults.
+The options are declared in the settings registry (``downloadmanager.core.settings``,
+section ``transfers``) and stored in its one file; this module gives them a type
+and the rules that span several values (:meth:`TransferSettings.validate`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from downloadmanager.core import paths
-from downloadmanager.core.atomic_file import write_text_atomic
-from downloadmanager.core.transfers.tus_client import DEFAULT_CHUNK, DEFAULT_MAX_CHUNK
+from downloadmanager.core.settings import declared_field, read_section, write_section
 from downloadmanager.core.transfers.window import TimeWindow
 
 log = logging.getLogger(__name__)
 
-FILE_NAME = "transfers.json"
+SECTION = "transfers"
 
 
 @dataclass
@@ -26,18 +24,18 @@ class TransferSettings:
     """Every setting of the upload engine with its default."""
 
     #: Bytes of the first PATCH request, and the smallest chunk.
-    chunk_size: int = DEFAULT_CHUNK
+    chunk_size: int = declared_field(SECTION, "chunk_size")
     #: Chunks grow up to this on fast links (about 2 s per request); equal to
     #: chunk_size for fixed chunks.
-    max_chunk_size: int = DEFAULT_MAX_CHUNK
+    max_chunk_size: int = declared_field(SECTION, "max_chunk_size")
     #: Global limit in bytes per second for all uploads together (0 = unlimited).
-    bandwidth_limit: int = 0
+    bandwidth_limit: int = declared_field(SECTION, "bandwidth_limit")
     #: Daily window such as "19:00-07:00" ("" = any time).
-    time_window: str = ""
+    time_window: str = declared_field(SECTION, "time_window")
     #: How many studies upload at the same time.
-    max_concurrent_jobs: int = 2
+    max_concurrent_jobs: int = declared_field(SECTION, "max_concurrent_jobs")
     #: Copy studies to the local staging area before uploading (needed for CDs).
-    staging: bool = True
+    staging: bool = declared_field(SECTION, "staging")
 
     def window(self) -> TimeWindow | None:
         """The parsed time window, or None for 'any time'."""
@@ -56,36 +54,18 @@ class TransferSettings:
         self.window()
 
 
-def settings_path() -> Path:
-    """Where the transfer settings live."""
-    return paths.config_dir() / FILE_NAME
-
-
 def load_transfer_settings(path: Path | None = None) -> TransferSettings:
-    """Read the settings; a missing or damaged file gives the defaults."""
-    path = path or settings_path()
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return TransferSettings()
-    except (OSError, ValueError):
-        log.warning("transfer settings %s unreadable; using defaults", path)
-        return TransferSettings()
-    defaults = TransferSettings()
-    values = {f.name: raw[f.name] for f in fields(TransferSettings)
-              if isinstance(raw, dict) and f.name in raw
-              and isinstance(raw[f.name], type(getattr(defaults, f.name)))}
-    settings = TransferSettings(**values)
+    """The upload settings; values that do not fit together give the defaults."""
+    settings = TransferSettings(**read_section(SECTION, path))
     try:
         settings.validate()
     except ValueError as exc:
         log.warning("transfer settings invalid (%s); using defaults", exc)
-        return defaults
+        return TransferSettings()
     return settings
 
 
 def save_transfer_settings(settings: TransferSettings, path: Path | None = None) -> Path:
-    """Validate and write the settings atomically."""
+    """Validate and write the settings atomically; return the settings file."""
     settings.validate()
-    path = path or settings_path()
-    return write_text_atomic(path, json.dumps(asdict(settings), indent=2) + "\n")
+    return write_section(SECTION, asdict(settings), path)
