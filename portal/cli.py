@@ -125,6 +125,17 @@ def cmd_create_code(args) -> None:
     _print(created.as_dict())
 
 
+def cmd_migrate(args) -> None:
+    from portal.db import create_engine_for
+    from portal.migrate import upgrade
+    engine = create_engine_for(_settings(args))
+    try:
+        before, after = upgrade(engine)
+    finally:
+        engine.dispose()
+    _print({"from": before, "to": after, "changed": before != after})
+
+
 def cmd_purge(args) -> None:
     from portal.retention import purge
     settings = _settings(args)
@@ -179,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--public-url", default=None, help="base URL for the QR payload")
 
     add("purge", cmd_purge, "delete expired studies, codes, tokens and uploads now")
+    add("migrate", cmd_migrate, "upgrade the database to this portal's schema (back it up first); "
+                                "a new database is created")
     return parser
 
 
@@ -187,9 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    from portal.migrate import OutdatedSchemaError, SchemaVersionError
     try:
         args.func(args)
-    except CliError as exc:
+    except (CliError, OutdatedSchemaError, SchemaVersionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

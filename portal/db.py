@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import datetime, timezone
 
 from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Engine
 
 from portal.config import Settings
-from portal.schema import SCHEMA_VERSION, metadata, schema_info
+from portal.migrate import OutdatedSchemaError, SchemaVersionError, ensure_current
+from portal.schema import SCHEMA_VERSION, schema_info
 
-
-class SchemaVersionError(RuntimeError):
-    """The database was written by a newer portal than this one."""
+__all__ = ["OutdatedSchemaError", "SchemaVersionError", "as_utc", "open_database", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -34,19 +35,41 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
+def _use_wal(cursor, timeout_s: float = 30.0) -> None:
+    """Switch the database to WAL, waiting while another connection holds it.
+
+    SQLite answers this pragma with "database is locked" at once, without its
+    busy timeout, when another connection is setting up the same new database
+    (several workers opening a fresh portal). The client's queue has the same
+    retry (``downloadmanager.core.transfers.store._use_wal``); it is repeated
+    here, not imported, because the portal never imports ``downloadmanager``.
+    """
+    deadline = time.monotonic() + timeout_s
+    delay = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while one writer commits; foreign keys make
     # ON DELETE CASCADE work; busy_timeout waits for a writer instead of failing.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _use_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def open_database(settings: Settings) -> Engine:
-    """Create the engine, create missing tables and check the schema version."""
+def create_engine_for(settings: Settings) -> Engine:
+    """The engine for the configured database, without any schema check (for ``migrate``)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.database
     if url.startswith("sqlite"):
@@ -54,7 +77,21 @@ def open_database(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    metadata.create_all(engine)
+    return engine
+
+
+def open_database(settings: Settings) -> Engine:
+    """The engine; a new database is created at the newest schema, an outdated one refused.
+
+    Raises :class:`OutdatedSchemaError` (message names ``downloadmanager-portal migrate``)
+    or :class:`SchemaVersionError` (database of a newer portal).
+    """
+    engine = create_engine_for(settings)
+    try:
+        ensure_current(engine)
+    except Exception:
+        engine.dispose()
+        raise
     with engine.begin() as conn:
         row = conn.execute(select(schema_info.c.version)).first()
         if row is None:

@@ -72,7 +72,21 @@ class CodeSheetDialog(QDialog):
         self.sheet_path: Path | None = None
         #: Asks where to save the PDF (tests replace it).
         self.ask_path = self._ask_path
+        self._build_code_entry()
+        self._build_code_display()
+        self._build_sheet_buttons()
+        self._build_layout()
+        self.retranslateUi()
+        if job.state is not JobState.DONE:
+            self.create_button.setEnabled(False)
+            show_status(self.error, self.tr("Codes can be created only for transfers the portal "
+                                            "has verified completely."), ERROR_STYLE)
+        self.bridge.run(lambda _ctx: study_from_job(job), on_result=self._study_read)
 
+    # -- building the dialog --------------------------------------------------------
+
+    def _build_code_entry(self) -> None:
+        """The study, birth date, validity and the 'Create code' button."""
         self.study_label = QLabel()
         self.study_label.setWordWrap(True)
         self.birth_date_edit = BirthDateEdit()
@@ -82,6 +96,9 @@ class CodeSheetDialog(QDialog):
         self.create_button = QPushButton()
         self.create_button.clicked.connect(self.create_code)
         self.error = status_label(ERROR_STYLE)
+
+    def _build_code_display(self) -> None:
+        """The created code in large letters and its expiry (hidden until created)."""
         self.code_label = QLabel()
         font = self.code_label.font()
         font.setPointSizeF(font.pointSizeF() * 2.0)
@@ -92,6 +109,8 @@ class CodeSheetDialog(QDialog):
         self.code_label.hide()
         self.expiry_label = QLabel()
         self.expiry_label.hide()
+
+    def _build_sheet_buttons(self) -> None:
         self.save_button = QPushButton()
         self.save_button.clicked.connect(self.save_pdf)
         self.print_button = QPushButton()
@@ -102,6 +121,7 @@ class CodeSheetDialog(QDialog):
             button.setEnabled(False)
         self.saved = status_label(OK_STYLE)
 
+    def _build_layout(self) -> None:
         self.birth_label = QLabel()
         self.weeks_label = QLabel()
         self.hint = QLabel()
@@ -125,12 +145,6 @@ class CodeSheetDialog(QDialog):
         layout.addWidget(self.expiry_label)
         layout.addWidget(self.saved)
         layout.addLayout(buttons)
-        self.retranslateUi()
-        if job.state is not JobState.DONE:
-            self.create_button.setEnabled(False)
-            show_status(self.error, self.tr("Codes can be created only for transfers the portal "
-                                            "has verified completely."), ERROR_STYLE)
-        self.bridge.run(lambda _ctx: study_from_job(job), on_result=self._study_read)
 
     def retranslateUi(self) -> None:
         self.setWindowTitle(self.tr("Access code for a transfer"))

@@ -67,14 +67,26 @@ class DownloadPanel(QWidget):
         self.result: DownloadResult | None = None
         self.outcome = ""  # "verified", "failed", "cancelled", "send_failed" (tests, status)
         self._phase = "download"
+        folder_row = self._build_folder_row(settings)
+        pacs_row = self._build_layout_options()
+        buttons = self._build_buttons()
+        self._build_progress()
+        self._build_layout(folder_row, pacs_row, buttons)
+        self.retranslateUi()
 
+    # -- building the panel ---------------------------------------------------------
+
+    def _build_folder_row(self, settings: Settings) -> QHBoxLayout:
         self.folder_edit = QLineEdit(default_target(settings))
         self.folder_button = QPushButton()
         self.folder_button.clicked.connect(self._choose_folder)
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder_edit, 1)
         folder_row.addWidget(self.folder_button)
+        return folder_row
 
+    def _build_layout_options(self) -> QHBoxLayout:
+        """Readable names or viewer-ready, ZIP, and the PACS row (returned)."""
         self.readable_radio = QRadioButton()
         self.readable_radio.setChecked(True)
         self.media_radio = QRadioButton()
@@ -87,7 +99,9 @@ class DownloadPanel(QWidget):
         pacs_row.addWidget(self.pacs_check)
         pacs_row.addWidget(self.pacs_combo, 1)
         self.reload_nodes()
+        return pacs_row
 
+    def _build_buttons(self) -> QHBoxLayout:
         self.download_button = QPushButton()
         self.download_button.setEnabled(False)
         self.cancel_button = QPushButton()
@@ -97,6 +111,10 @@ class DownloadPanel(QWidget):
         buttons.addWidget(self.download_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
+        return buttons
+
+    def _build_progress(self) -> None:
+        """Progress bar, phase, summary and 'Open folder' (hidden until a download runs)."""
         self.progress = QProgressBar()
         self.progress.hide()
         self.phase_label = QLabel()
@@ -108,6 +126,8 @@ class DownloadPanel(QWidget):
         self.open_button.hide()
         self.open_button.clicked.connect(self.open_folder)
 
+    def _build_layout(self, folder_row: QHBoxLayout, pacs_row: QHBoxLayout,
+                      buttons: QHBoxLayout) -> None:
         self.folder_label = QLabel()
         self.layout_label = QLabel()
         form = QFormLayout()
@@ -129,7 +149,6 @@ class DownloadPanel(QWidget):
         open_row.addWidget(self.open_button)
         open_row.addStretch(1)
         layout.addLayout(open_row)
-        self.retranslateUi()
 
     def retranslateUi(self) -> None:
         self.folder_label.setText(self.tr("Save in:"))

@@ -64,7 +64,21 @@ class MainWindow(QMainWindow):
         self.confirm_quit: Callable[[], bool] = self._ask_quit
         #: Shown once when the window first goes to the tray (tests replace it).
         self.explain_tray: Callable[[], None] = self._explain_tray
+        self._build_pages(volume_lister, send_page_options)
+        self._build_navigation()
+        self._build_central_layout()
+        self._connect_scan_status()
+        self._build_tray(use_tray)
+        self.retranslateUi()
+        self.apply_language(self.settings.language)
+        self.session.restore()
+        self.transfer_service.start()
 
+    # -- building the window ----------------------------------------------------------
+
+    def _build_pages(self, volume_lister: Callable[[], list[Volume]],
+                     send_page_options: dict | None) -> None:
+        """Send, Receive, Transfers and Settings, wired to each other."""
         self.send_page = SendPage(self.bridge, volume_lister=volume_lister,
                                   **(send_page_options or {}))
         self.send_panel = SendPanel(self.bridge, self.session, self.settings,
@@ -82,6 +96,8 @@ class MainWindow(QMainWindow):
         self.settings_page.pacs.nodes_changed.connect(self.receive_page.download_panel.reload_nodes)
         self.settings_page.language_changed.connect(self.apply_language)
 
+    def _build_navigation(self) -> None:
+        """The list on the left and the stack of pages it switches."""
         self.navigation = QListWidget()
         self.navigation.setObjectName("Navigation")
         self.navigation.setIconSize(QSize(24, 24))
@@ -100,6 +116,7 @@ class MainWindow(QMainWindow):
         self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.navigation.setCurrentRow(PAGE_SEND)
 
+    def _build_central_layout(self) -> None:
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -109,19 +126,19 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.resize(1100, 720)
 
+    def _connect_scan_status(self) -> None:
+        """The status bar follows the Send page's reading of a medium."""
         self.send_page.scan_started.connect(self._scan_started)
         self.send_page.scan_finished.connect(lambda _result: self._status(self.tr("Reading finished.")))
         self.send_page.scan_failed.connect(self._status)
         self.send_page.scan_cancelled.connect(lambda: self._status(self.tr("Reading was cancelled.")))
+
+    def _build_tray(self, use_tray: bool | None) -> None:
         self.tray: TrayIcon | None = None
         if tray_available() if use_tray is None else use_tray:
             self.tray = TrayIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowUp), self)
             self.tray.open_requested.connect(self.bring_to_front)
             self.tray.quit_requested.connect(self.quit_application)
-        self.retranslateUi()
-        self.apply_language(self.settings.language)
-        self.session.restore()
-        self.transfer_service.start()
 
     def show_page(self, index: int) -> None:
         """Switch to page INDEX (PAGE_SEND, PAGE_RECEIVE, ...)."""

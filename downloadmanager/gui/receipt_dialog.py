@@ -47,6 +47,18 @@ class ReceiptDialog(QDialog):
         self._save_pdf = save_pdf
         self._language = language
         receipt = job.receipt or {}
+        self._build_summary_form(receipt, community_label)
+        problems = receipt_problems(receipt)
+        self._build_problem_table(problems)
+        self._build_buttons(save_pdf)
+        self._build_layout()
+        self.setWindowTitle(self.tr("Receipt of transfer %1").replace("%1", str(job.id)))
+        self.resize(620, 420 if problems else 300)
+
+    # -- building the dialog --------------------------------------------------------
+
+    def _build_summary_form(self, receipt: dict, community_label: str) -> None:
+        """Recipient, result, counts, time and upload id (and the portal's reason, if any)."""
         totals = receipt.get("totals") or {}
         self.form = QFormLayout()
         self.labels: dict[str, QLabel] = {}
@@ -72,7 +84,8 @@ class ReceiptDialog(QDialog):
             self.labels["reason"].setWordWrap(True)
             self.form.addRow(self.tr("Reason:"), self.labels["reason"])
 
-        problems = receipt_problems(receipt)
+    def _build_problem_table(self, problems: list) -> None:
+        """The images the portal did not accept, and why."""
         self.problems = QTableWidget(len(problems), 3)
         self.problems.setHorizontalHeaderLabels(
             [self.tr("File"), self.tr("Status"), self.tr("Why")])
@@ -85,6 +98,7 @@ class ReceiptDialog(QDialog):
         self.problems_label = QLabel(self.tr("Not accepted:") if problems else
                                      self.tr("Every image was accepted and checked."))
 
+    def _build_buttons(self, save_pdf: Callable[[int, Path, str], Path] | None) -> None:
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.buttons.rejected.connect(self.reject)
         self.pdf_button: QPushButton | None = None
@@ -96,14 +110,13 @@ class ReceiptDialog(QDialog):
         self.status.setWordWrap(True)
         self.status.hide()
 
+    def _build_layout(self) -> None:
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.problems_label)
         layout.addWidget(self.problems, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
-        self.setWindowTitle(self.tr("Receipt of transfer %1").replace("%1", str(job.id)))
-        self.resize(620, 420 if problems else 300)
 
     def _verdict(self, receipt: dict) -> str:
         if not receipt:

@@ -63,7 +63,18 @@ class ReceivePage(QWidget):
         self.session: CodeSession | None = None
         self.redeem_task: Task | None = None
         self.setAcceptDrops(True)
+        self._build_heading()
+        form_box = self._build_code_form()
+        self._build_results()
+        self._build_page_layout(form_box)
+        # Ctrl+V anywhere on the page (outside the code field) reads a pasted QR image.
+        self.paste_shortcut = QShortcut(QKeySequence.StandardKey.Paste, self)
+        self.paste_shortcut.activated.connect(self.paste_qr_image)
+        self.retranslateUi()
 
+    # -- building the page ----------------------------------------------------------
+
+    def _build_heading(self) -> None:
         self.heading = QLabel()
         font = self.heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
@@ -72,6 +83,8 @@ class ReceivePage(QWidget):
         self.intro = QLabel()
         self.intro.setWordWrap(True)
 
+    def _build_code_entry(self) -> QHBoxLayout:
+        """The code field with its two QR buttons (file, paste)."""
         self.code_edit = CodeLineEdit()
         self.code_edit.problem_changed.connect(self._code_problem)
         self.code_edit.image_pasted.connect(self.paste_qr_image)
@@ -84,6 +97,11 @@ class ReceivePage(QWidget):
         code_row.addWidget(self.code_edit, 1)
         code_row.addWidget(self.qr_file_button)
         code_row.addWidget(self.qr_paste_button)
+        return code_row
+
+    def _build_code_form(self) -> QWidget:
+        """Code, birth date, the button and the error line; also the drop hint below."""
+        code_row = self._build_code_entry()
         self.birth_date_edit = BirthDateEdit()
         self.birth_date_edit.returnPressed.connect(self.show_studies)
         self.show_button = QPushButton()
@@ -106,7 +124,10 @@ class ReceivePage(QWidget):
         self.drop_hint = QLabel()
         self.drop_hint.setEnabled(False)
         self.drop_hint.setWordWrap(True)
+        return form_box
 
+    def _build_results(self) -> None:
+        """Expiry, the study list and the download panel (hidden until studies are listed)."""
         self.expiry_label = QLabel()
         expiry_font = self.expiry_label.font()
         expiry_font.setPointSizeF(expiry_font.pointSizeF() * 1.25)
@@ -125,6 +146,7 @@ class ReceivePage(QWidget):
         results_layout.addWidget(self.download_panel)
         self.results.hide()
 
+    def _build_page_layout(self, form_box: QWidget) -> None:
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(24, 20, 24, 20)
@@ -143,11 +165,6 @@ class ReceivePage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-
-        # Ctrl+V anywhere on the page (outside the code field) reads a pasted QR image.
-        self.paste_shortcut = QShortcut(QKeySequence.StandardKey.Paste, self)
-        self.paste_shortcut.activated.connect(self.paste_qr_image)
-        self.retranslateUi()
 
     # -- texts --------------------------------------------------------------------
     def retranslateUi(self) -> None:

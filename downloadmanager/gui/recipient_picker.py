@@ -44,7 +44,22 @@ class RecipientPicker(QWidget):
         self._settings = settings
         self._generation = 0
         self.recipient: dict | None = None
+        self._build_search()
+        self._build_chosen_row()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(lambda: self.search_now(self.search_edit.text()))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search_edit)
+        layout.addWidget(self.results)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.chosen_widget)
+        self.retranslateUi()
 
+    def _build_search(self) -> None:
+        """The search field, its result list and the status line."""
         self.search_edit = QLineEdit()
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.textEdited.connect(self._text_edited)
@@ -57,6 +72,9 @@ class RecipientPicker(QWidget):
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
         self.status_label.hide()
+
+    def _build_chosen_row(self) -> None:
+        """The chosen recipient with a button to clear it (hidden until chosen)."""
         self.chosen_label = QLabel()
         self.clear_button = QToolButton()
         self.clear_button.clicked.connect(lambda: self.set_recipient(None))
@@ -67,19 +85,6 @@ class RecipientPicker(QWidget):
         self.chosen_widget = QWidget()
         self.chosen_widget.setLayout(chosen_row)
         self.chosen_widget.hide()
-
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(SEARCH_DELAY_MS)
-        self._timer.timeout.connect(lambda: self.search_now(self.search_edit.text()))
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.search_edit)
-        layout.addWidget(self.results)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.chosen_widget)
-        self.retranslateUi()
 
     def retranslateUi(self) -> None:
         self.search_edit.setPlaceholderText(self.tr("Search recipient by name or code…"))

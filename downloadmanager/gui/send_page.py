@@ -90,6 +90,30 @@ class SendPage(QWidget):
 
     # -- layout --------------------------------------------------------------------
     def _build(self) -> None:
+        self._build_top_area()
+        self.banner = Banner()
+        self.banner.accepted.connect(self._scan_offered_volume)
+        self._build_progress_row()
+        self.message_label = QLabel()
+        self.message_label.setWordWrap(True)
+        self.message_label.hide()
+        summary_row = self._build_summary_row()
+        self._build_tree()
+        self.problems = ProblemsPanel()
+        self.problems.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 12)
+        layout.addWidget(self.top_area)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.progress_widget)
+        layout.addWidget(self.message_label)
+        layout.addLayout(summary_row)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.problems)
+
+    def _build_top_area(self) -> None:
+        """The drop zone and, beside it, the list of removable media."""
         self.drop_zone = DropZone()
         self.drop_zone.paths_dropped.connect(self._paths_dropped)
         self.drop_zone.choose_folder_clicked.connect(self._choose_folder)
@@ -117,9 +141,7 @@ class SendPage(QWidget):
         top.addWidget(self.drop_zone, 1)
         top.addLayout(volumes_box)
 
-        self.banner = Banner()
-        self.banner.accepted.connect(self._scan_offered_volume)
-
+    def _build_progress_row(self) -> None:
         self.progress_label = QLabel()
         self.progress_bar = QProgressBar()
         self.progress_bar.setTextVisible(False)
@@ -133,10 +155,7 @@ class SendPage(QWidget):
         self.progress_widget.setLayout(progress_row)
         progress_row.setContentsMargins(0, 0, 0, 0)
 
-        self.message_label = QLabel()
-        self.message_label.setWordWrap(True)
-        self.message_label.hide()
-
+    def _build_summary_row(self) -> QHBoxLayout:
         self.summary_label = QLabel()
         self.select_all_button = QPushButton()
         self.select_all_button.clicked.connect(lambda: self.model.set_all_checked(True))
@@ -146,7 +165,10 @@ class SendPage(QWidget):
         summary_row.addWidget(self.summary_label, 1)
         summary_row.addWidget(self.select_all_button)
         summary_row.addWidget(self.select_none_button)
+        return summary_row
 
+    def _build_tree(self) -> None:
+        """The patient/study/series tree with check boxes and thumbnails."""
         self.tree = QTreeView()
         self.tree.setModel(self.model)
         self.tree.setIconSize(QSize(TREE_ICON_SIZE, TREE_ICON_SIZE))
@@ -160,19 +182,6 @@ class SendPage(QWidget):
         # re-measured every row's texts on each thumbnail update.
         for column in range(1, self.model.columnCount()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-
-        self.problems = ProblemsPanel()
-        self.problems.hide()
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 16, 16, 12)
-        layout.addWidget(self.top_area)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.progress_widget)
-        layout.addWidget(self.message_label)
-        layout.addLayout(summary_row)
-        layout.addWidget(self.tree, 1)
-        layout.addWidget(self.problems)
 
     def retranslateUi(self) -> None:
         self.volumes_label.setText(self.tr("CDs, DVDs and USB media:"))

@@ -74,7 +74,12 @@ class SendPanel(QWidget):
         self.send_button.setDefault(True)
         self.send_button.setMinimumWidth(140)
         self.send_button.clicked.connect(self.send)
+        self._build_layout()
+        session.changed.connect(self._update)
+        self.retranslateUi()
 
+    def _build_layout(self) -> None:
+        """Recipient, note and attachments in a form; the hint and the send button below."""
         self.form = QFormLayout()
         self.form.setContentsMargins(0, 0, 0, 0)
         self.recipient_label = QLabel()
@@ -91,8 +96,6 @@ class SendPanel(QWidget):
         layout.addLayout(self.form)
         layout.addWidget(self.message)
         layout.addLayout(bottom)
-        session.changed.connect(self._update)
-        self.retranslateUi()
 
     def retranslateUi(self) -> None:
         self.recipient_label.setText(self.tr("Recipient:"))

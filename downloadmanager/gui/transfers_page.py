@@ -85,7 +85,21 @@ class TransfersPage(QWidget):
         self._language = language
         self.confirm_cancel: Callable[[Job], bool] = self._ask_cancel
         self.receipt_dialog: ReceiptDialog | None = None
+        self._build_heading()
+        self._build_table(session)
+        buttons = self._build_buttons()
+        self._build_messages()
+        self._build_layout(buttons)
 
+        service.jobs_changed.connect(self._jobs_changed)
+        service.control_failed.connect(self._show_error)
+        session.changed.connect(self.model.retranslate)
+        self.retranslateUi()
+        self._update_buttons()
+
+    # -- building the page ----------------------------------------------------------
+
+    def _build_heading(self) -> None:
         self.heading = QLabel()
         font = self.heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
@@ -94,6 +108,8 @@ class TransfersPage(QWidget):
         self.intro = QLabel()
         self.intro.setWordWrap(True)
 
+    def _build_table(self, session: PortalSession) -> None:
+        """The table of transfers, with a progress bar column."""
         self.model = TransfersTableModel(session.label_for, parent=self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -109,6 +125,8 @@ class TransfersPage(QWidget):
         header.resizeSection(COL_PROGRESS, 200)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
 
+    def _build_buttons(self) -> QHBoxLayout:
+        """Pause, resume, cancel, retry and receipt for the selected transfer."""
         self.pause_button = QPushButton()
         self.resume_button = QPushButton()
         self.cancel_button = QPushButton()
@@ -124,6 +142,9 @@ class TransfersPage(QWidget):
                        self.retry_button, self.receipt_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        return buttons
+
+    def _build_messages(self) -> None:
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b00020;")
@@ -131,6 +152,7 @@ class TransfersPage(QWidget):
         self.detail = QLabel()
         self.detail.setWordWrap(True)
 
+    def _build_layout(self, buttons: QHBoxLayout) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.addWidget(self.heading)
@@ -140,12 +162,6 @@ class TransfersPage(QWidget):
         layout.addWidget(self.detail)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
-
-        service.jobs_changed.connect(self._jobs_changed)
-        service.control_failed.connect(self._show_error)
-        session.changed.connect(self.model.retranslate)
-        self.retranslateUi()
-        self._update_buttons()
 
     def retranslateUi(self) -> None:
         self.heading.setText(self.tr("Transfers"))

@@ -29,6 +29,22 @@ class UploadsSection(Section):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.transfer_settings: TransferSettings = load_transfer_settings()
+        self._build_limit()
+        window_row = self._build_window_row()
+        self.error = status_label(ERROR_STYLE)
+        self.limit_label = QLabel()
+        self.window_label = QLabel()
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setEnabled(False)
+        form = QFormLayout(self)
+        form.addRow(self.limit_label, self.limit_spin)
+        form.addRow(self.window_label, window_row)
+        form.addRow(self.note)
+        form.addRow(self.error)
+        self.retranslateUi()
+
+    def _build_limit(self) -> None:
         self.limit_spin = QDoubleSpinBox()
         self.limit_spin.setRange(0, 10_000)
         self.limit_spin.setDecimals(1)
@@ -36,6 +52,9 @@ class UploadsSection(Section):
         self.limit_spin.setValue(self.transfer_settings.bandwidth_limit / MB)
         self.limit_spin.editingFinished.connect(self.save)
         self.limit_spin.valueChanged.connect(lambda _v: self.save())
+
+    def _build_window_row(self) -> QHBoxLayout:
+        """The daily time window: a check box and from/to times."""
         self.window_check = QCheckBox()
         self.from_edit = QTimeEdit()
         self.to_edit = QTimeEdit()
@@ -59,18 +78,7 @@ class UploadsSection(Section):
         window_row.addWidget(self.to_label)
         window_row.addWidget(self.to_edit)
         window_row.addStretch(1)
-        self.error = status_label(ERROR_STYLE)
-        self.limit_label = QLabel()
-        self.window_label = QLabel()
-        self.note = QLabel()
-        self.note.setWordWrap(True)
-        self.note.setEnabled(False)
-        form = QFormLayout(self)
-        form.addRow(self.limit_label, self.limit_spin)
-        form.addRow(self.window_label, window_row)
-        form.addRow(self.note)
-        form.addRow(self.error)
-        self.retranslateUi()
+        return window_row
 
     def retranslateUi(self) -> None:
         self.setTitle(self.tr("Uploads"))
