@@ -2,7 +2,9 @@
 
 * ``downloadmanager.core`` never imports Qt (or the GUI / CLI layers),
 * the portal never imports the client,
-* the command line does not pull in Qt.
+* the command line does not pull in Qt or the GUI (only ``gui`` and ``demo`` open a window),
+* the core is layered (no package cycles such as portal_client <-> transfers) and
+  uploads and downloads are independent.
 """
 
 from __future__ import annotations
@@ -50,19 +52,57 @@ def test_importing_every_core_module_loads_no_qt():
     assert result.stdout.strip() == ""
 
 
-def test_linter_catches_a_qt_import_in_core(tmp_path):
-    # Prove the contract bites: a copy of the tree with a Qt import in core must fail.
+def _lint_copy(tmp_path, change) -> subprocess.CompletedProcess:
+    """Run the linter on a copy of the tree after CHANGE(copy_root) edited it."""
     copy = tmp_path / "tree"
     shutil.copytree(ROOT / "downloadmanager", copy / "downloadmanager",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "portal", copy / "portal", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
-    (copy / "downloadmanager" / "core" / "sneaky.py").write_text("import PySide6.QtCore\n")
+    change(copy)
     lint = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
-    result = subprocess.run(
+    return subprocess.run(
         [lint, "--config", str(copy / "pyproject.toml"), "--no-cache"],
         cwd=copy, capture_output=True, text=True,
         env={"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin"},
     )
+
+
+def _append(copy: Path, module: str, line: str) -> None:
+    path = copy.joinpath(*module.split(".")).with_suffix(".py")
+    if not path.exists():
+        path = path.with_suffix("") / "__init__.py"
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + line + "\n", encoding="utf-8")
+
+
+def test_linter_catches_a_qt_import_in_core(tmp_path):
+    # Prove the contract bites: a copy of the tree with a Qt import in core must fail.
+    result = _lint_copy(tmp_path, lambda copy: (
+        copy / "downloadmanager" / "core" / "sneaky.py").write_text("import PySide6.QtCore\n"))
     assert result.returncode != 0
     assert "downloadmanager.core.sneaky" in result.stdout
+
+
+def test_linter_catches_a_package_cycle_in_core(tmp_path):
+    # The old cycle: the portal client importing the transfer engine again.
+    result = _lint_copy(tmp_path, lambda copy: _append(
+        copy, "downloadmanager.core.portal_client",
+        "from downloadmanager.core.transfers import errors as _cycle  # noqa"))
+    assert result.returncode != 0
+    assert "The client core is layered BROKEN" in result.stdout
+
+
+def test_linter_catches_uploads_importing_downloads(tmp_path):
+    result = _lint_copy(tmp_path, lambda copy: _append(
+        copy, "downloadmanager.core.transfers.model",
+        "import downloadmanager.core.download.partial  # noqa"))
+    assert result.returncode != 0
+    assert "Uploads and downloads do not know each other BROKEN" in result.stdout
+
+
+def test_linter_catches_the_command_line_importing_the_gui(tmp_path):
+    result = _lint_copy(tmp_path, lambda copy: _append(
+        copy, "downloadmanager.cli.transfers",
+        "from downloadmanager.gui import transfers_model  # noqa"))
+    assert result.returncode != 0
+    assert "The command line does not import the GUI BROKEN" in result.stdout

@@ -6,8 +6,9 @@ import argparse
 import json
 import sys
 
+from downloadmanager.cli.messages import describe
+from downloadmanager.core.errors import AppError
 from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
-from downloadmanager.core.transfers.errors import TransferError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,8 +33,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         portal = portal_from_args(args)
         found = portal.search_communities(args.query)
-    except (CliError, TransferError) as exc:
-        print(f"downloadmanager communities: {exc}", file=sys.stderr)
+    except (CliError, AppError) as exc:
+        print(f"downloadmanager communities: {describe(exc)}", file=sys.stderr)
         return 2
     if args.json:
         sys.stdout.buffer.write((json.dumps(found, ensure_ascii=False, indent=2) + "\n")

@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 
+from downloadmanager.cli.messages import describe
 from downloadmanager.core.dicomnet import (
     DicomNetError,
     DicomNode,
@@ -89,7 +90,7 @@ def run_echo(args: argparse.Namespace) -> int:
         node = resolve_node(args.node, args.calling_aet)
         result = echo(node, timeout=args.timeout)
     except DicomNetError as exc:
-        print(f"downloadmanager echo: {exc}", file=sys.stderr)
+        print(f"downloadmanager echo: {describe(exc)}", file=sys.stderr)
         return 1
     print(f"{node.spec}: {result.text}")
     return 0 if result.ok else 1
@@ -112,12 +113,12 @@ def run_send(args: argparse.Namespace) -> int:
     try:
         node = resolve_node(args.to, args.calling_aet)
     except DicomNetError as exc:
-        print(f"downloadmanager send: {exc}", file=sys.stderr)
+        print(f"downloadmanager send: {describe(exc)}", file=sys.stderr)
         return 2
     try:
         result = scan(args.path)
     except ScanError as exc:
-        print(f"downloadmanager send: {exc}", file=sys.stderr)
+        print(f"downloadmanager send: {describe(exc)}", file=sys.stderr)
         return 1
     instances = result.instances()
     if not instances:
@@ -133,7 +134,7 @@ def run_nodes_list(args: argparse.Namespace) -> int:
     try:
         nodes = load_nodes()
     except DicomNetError as exc:
-        print(f"downloadmanager nodes: {exc}", file=sys.stderr)
+        print(f"downloadmanager nodes: {describe(exc)}", file=sys.stderr)
         return 1
     for node in nodes.values():
         print(f"{node.name}\t{node.spec}\tcalling AE {node.calling_ae}")
@@ -145,7 +146,7 @@ def run_nodes_add(args: argparse.Namespace) -> int:
         spec = parse_node_spec(args.node, args.calling_aet)
         path = save_node(DicomNode(spec.ae_title, spec.host, spec.port, spec.calling_ae, args.name))
     except DicomNetError as exc:
-        print(f"downloadmanager nodes: {exc}", file=sys.stderr)
+        print(f"downloadmanager nodes: {describe(exc)}", file=sys.stderr)
         return 2
     print(f"saved {args.name} in {path}")
     return 0

@@ -15,12 +15,13 @@ import sys
 import threading
 import time
 
+from downloadmanager.cli.messages import cli_language
 from downloadmanager.cli.formatting import format_date, format_size
 from downloadmanager.cli.dicomnet import add_reconcile_arguments, print_send_report, reconciliation_from_args
 from downloadmanager.core.access_code import AccessCodeError, parse_birth_date, parse_code_input
 from downloadmanager.core.dicomnet import DicomNetError, resolve_node
 from downloadmanager.core.download.job import DownloadJob, redeem_and_list
-from downloadmanager.core.download.messages import UserMessageError, language_from_environment
+from downloadmanager.core.errors import AppError
 from downloadmanager.core.download.publish import OutputOptions
 from downloadmanager.core.settings import load_settings
 
@@ -73,7 +74,7 @@ class _Progress:
 
 
 def run(args: argparse.Namespace) -> int:
-    lang = language_from_environment()
+    lang = cli_language()
     text = _TEXT[lang]
     try:
         code = parse_code_input(args.code)
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
     try:
         session = redeem_and_list(server, code, birth.isoformat())
-    except UserMessageError as exc:
+    except AppError as exc:
         print(f"downloadmanager fetch: {exc.message(lang)}", file=sys.stderr)
         return 1
     listing = [vars_of(s) for s in session.studies]
@@ -127,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
                       progress=_Progress(args.json), cancel=threading.Event())
     try:
         result = job.run()
-    except UserMessageError as exc:
+    except AppError as exc:
         print(f"\ndownloadmanager fetch: {exc.message(lang)}", file=sys.stderr)
         return 1
     if args.json:

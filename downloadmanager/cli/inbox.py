@@ -14,13 +14,13 @@ import json
 import sys
 import threading
 
+from downloadmanager.cli.messages import cli_language, describe
 from downloadmanager.cli.dicomnet import add_reconcile_arguments, reconciliation_from_args
 from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
 from downloadmanager.core.dicomnet import DicomNetError, resolve_node
-from downloadmanager.core.download.messages import UserMessageError, language_from_environment
+from downloadmanager.core.errors import AppError
 from downloadmanager.core.download.publish import OutputOptions
 from downloadmanager.core.inbox import InboxImporter, InboxOutcome
-from downloadmanager.core.transfers.errors import TransferError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,14 +57,14 @@ def _print(outcome: InboxOutcome, as_json: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    lang = language_from_environment()
+    lang = cli_language()
     node = None
     try:
         if args.send_to:
             node = resolve_node(args.send_to, args.calling_aet)
         client = portal_from_args(args)
-    except (CliError, DicomNetError, TransferError) as exc:
-        print(f"downloadmanager inbox: {exc}", file=sys.stderr)
+    except (CliError, DicomNetError, AppError) as exc:
+        print(f"downloadmanager inbox: {describe(exc)}", file=sys.stderr)
         return 2
     importer = InboxImporter(
         client.server, lambda: client.headers()["Authorization"].split(" ", 1)[1], args.community, args.to,
@@ -80,11 +80,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     try:
         report = importer.poll_once(lambda o: _print(o, args.json))
-    except UserMessageError as exc:
+    except AppError as exc:
         print(f"downloadmanager inbox: {exc.message(lang)}", file=sys.stderr)
         return 1
     return 0 if report.ok else 1
 
 
 def _text(exc: Exception, lang: str) -> str:
-    return exc.message(lang) if isinstance(exc, UserMessageError) else str(exc)
+    return exc.message(lang) if isinstance(exc, AppError) else str(exc)

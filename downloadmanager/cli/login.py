@@ -19,7 +19,7 @@ from downloadmanager.core.credentials import (
     save_account,
 )
 from downloadmanager.core.portal_client import PortalClient
-from downloadmanager.core.transfers.errors import AuthenticationError, TransferError
+from downloadmanager.core.errors import AppError
 
 
 class CliError(Exception):
@@ -115,11 +115,10 @@ def run(args: argparse.Namespace) -> int:
     client = PortalClient(server, args.email, credentials=credentials)
     try:
         client.login(password)
-    except AuthenticationError as exc:
-        print(f"downloadmanager login: {exc}", file=sys.stderr)
-        return 2
-    except TransferError as exc:
-        print(f"downloadmanager login: {exc}", file=sys.stderr)
+    except AppError as exc:
+        from downloadmanager.cli.messages import describe
+
+        print(f"downloadmanager login: {describe(exc)}", file=sys.stderr)
         return 2
     save_account(Account(server, args.email))
     if credentials.warning:

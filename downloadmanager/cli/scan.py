@@ -40,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = scan(args.path, quick=args.quick)
     except ScanError as exc:
-        print(f"downloadmanager scan: {exc}", file=sys.stderr)
+        from downloadmanager.cli.messages import describe
+
+        print(f"downloadmanager scan: {describe(exc)}", file=sys.stderr)
         return 1
     if args.json:
         text = json.dumps(result_document(result), ensure_ascii=False, indent=2) + "\n"

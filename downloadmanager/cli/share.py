@@ -21,8 +21,8 @@ from downloadmanager.core.documents.code_sheet import CodeSheet, SheetStudy, wri
 from downloadmanager.core.documents.pdf_base import DocumentError
 from downloadmanager.core.documents.receipt import study_from_job
 from downloadmanager.core.documents.share import DEFAULT_WEEKS, ShareError, create_access_code
-from downloadmanager.core.download.messages import language_from_environment
-from downloadmanager.core.transfers.errors import TransferError
+from downloadmanager.cli.messages import cli_language, describe
+from downloadmanager.core.errors import AppError
 from downloadmanager.core.transfers.store import QueueStore
 
 
@@ -51,13 +51,13 @@ def sheet_studies(study_uids: list[str]) -> list[SheetStudy]:
                     if study.study_date or study.study_description:
                         found[job.study_instance_uid] = SheetStudy(study.study_date,
                                                                    study.study_description)
-    except (OSError, TransferError):
+    except (OSError, AppError):
         return []
     return [found[u] for u in study_uids if u in found]
 
 
 def run(args: argparse.Namespace) -> int:
-    lang = args.lang or language_from_environment()
+    lang = args.lang or cli_language()
     try:
         birth = parse_birth_date(args.birth_date)
     except AccessCodeError as exc:
@@ -66,12 +66,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         client = portal_from_args(args)
         created = create_access_code(client, args.study_uids, birth, args.weeks)
-    except (CliError, TransferError) as exc:
-        print(f"downloadmanager share: {exc}", file=sys.stderr)
-        return 2
     except ShareError as exc:
         print(f"downloadmanager share: {exc.message(lang)}", file=sys.stderr)
-        return 2 if exc.key in ("weeks_out_of_range", "no_studies") else 1
+        return 2 if exc.code in ("share_weeks_out_of_range", "share_no_studies") else 1
+    except (CliError, AppError) as exc:
+        print(f"downloadmanager share: {describe(exc, lang)}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps({"code": created.code, "expires": created.expires,
                           "qr_payload": created.qr_payload}, indent=2))

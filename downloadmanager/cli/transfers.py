@@ -14,18 +14,18 @@ from downloadmanager.cli.login import CliError, add_portal_options, portal_from_
 from downloadmanager.core.credentials import CredentialStore, normalise_server
 from downloadmanager.core.documents.pdf_base import DocumentError
 from downloadmanager.core.documents.receipt import save_receipt_for_jobs, study_from_job
-from downloadmanager.core.download.messages import language_from_environment
+from downloadmanager.cli.messages import cli_language, describe, describe_stored
 from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.transfers import controls
-from downloadmanager.core.transfers.errors import TransferError
-from downloadmanager.core.transfers.model import Job, JobState
+from downloadmanager.core.errors import AppError
+from downloadmanager.core.transfers.model import RUNNABLE, Job, JobState
 from downloadmanager.core.transfers.runner import QueueRunner
 from downloadmanager.core.transfers.settings import (
     TransferSettings,
     load_transfer_settings,
     save_transfer_settings,
 )
-from downloadmanager.core.transfers.store import JobNotFoundError, QueueStore
+from downloadmanager.core.transfers.store import QueueStore
 from downloadmanager.core.transfers.throttle import parse_rate
 
 
@@ -37,7 +37,7 @@ def job_line(job: Job) -> str:
     line = (f"{job.id:>4}  {job.state.value:<10} {percent}  to {job.community}  "
             f"{count} image(s)  {format_size(job.bytes_total)}  study …{job.study_instance_uid[-12:]}")
     if job.error:
-        line += f"\n      {job.error}"
+        line += f"\n      {describe_stored(job.error, job=job.id)}"
     return line
 
 
@@ -108,7 +108,7 @@ class ProgressPrinter:
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
-            for job in self.store.list_jobs(controls.RUNNING):
+            for job in self.store.list_jobs(RUNNABLE):
                 if self.job_ids is None or job.id in self.job_ids:
                     print(f"\r{job_line(job).splitlines()[0]}", file=sys.stderr)
 
@@ -222,15 +222,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         with QueueStore() as store:
             return _dispatch(args, store)
-    except (CliError, TransferError, JobNotFoundError, ValueError, DocumentError) as exc:
-        print(f"downloadmanager transfers: {exc}", file=sys.stderr)
+    except (CliError, AppError, ValueError, DocumentError) as exc:
+        print(f"downloadmanager transfers: {describe(exc)}", file=sys.stderr)
         return 2
 
 
 def _write_receipt(args: argparse.Namespace, store: QueueStore) -> int:
     """``transfers receipt ID... --pdf FILE``: exit 0 when every study was verified, else 1."""
     jobs = [store.get_job(job_id) for job_id in args.ids]
-    lang = args.lang or language_from_environment()
+    lang = args.lang or cli_language()
     path = save_receipt_for_jobs(jobs, Path(args.pdf), lang, look_up_name=not args.offline)
     unverified = [j.id for j in jobs if not study_from_job(j).verified]
     print(f"Receipt written to {path}")
@@ -283,8 +283,8 @@ def _dispatch(args: argparse.Namespace, store: QueueStore) -> int:
     elif action == "cancel":
         try:
             portal = portal_from_args(args)
-        except (CliError, TransferError) as exc:
-            print(f"Cannot reach the portal ({exc}); the transfer is cancelled here and the "
+        except (CliError, AppError) as exc:
+            print(f"Cannot reach the portal ({describe(exc)}); the transfer is cancelled here and the "
                   f"portal discards the partial upload when it expires.", file=sys.stderr)
             portal = None
         controls.cancel(store, args.id, portal)

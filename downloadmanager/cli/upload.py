@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from downloadmanager.cli.messages import describe, describe_stored
 from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
 from downloadmanager.cli.transfers import (
     ProgressPrinter,
@@ -14,7 +15,7 @@ from downloadmanager.cli.transfers import (
 )
 from downloadmanager.core.scan import ScanError, scan
 from downloadmanager.core.transfers.enqueue import check_attachments, check_note, queue_studies
-from downloadmanager.core.transfers.errors import TransferError
+from downloadmanager.core.errors import AppError
 from downloadmanager.core.transfers.model import JobState
 from downloadmanager.core.transfers.settings import load_transfer_settings
 from downloadmanager.core.transfers.store import QueueStore
@@ -78,10 +79,10 @@ def run(args: argparse.Namespace) -> int:
         if not studies:
             raise CliError(f"No DICOM study found on {args.path}; nothing was queued.")
     except ScanError as exc:
-        print(f"downloadmanager upload: {exc}", file=sys.stderr)
+        print(f"downloadmanager upload: {describe(exc)}", file=sys.stderr)
         return EXIT_USAGE
-    except (CliError, TransferError) as exc:
-        print(f"downloadmanager upload: {exc}", file=sys.stderr)
+    except (CliError, AppError) as exc:
+        print(f"downloadmanager upload: {describe(exc)}", file=sys.stderr)
         return EXIT_USAGE
 
     settings = load_transfer_settings()
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         for job in jobs:
             print(f"Transfer {job.id} ({job.state.value}): study {job.study_instance_uid}")
             if job.error:
-                print(f"  {job.error}")
+                print(f"  {describe_stored(job.error, job=job.id)}")
             if job.receipt:
                 print("  " + receipt_text(job).replace("\n", "\n  "))
     if args.no_wait:

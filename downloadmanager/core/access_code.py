@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from downloadmanager.core.download.messages import UserMessageError
+from downloadmanager.core.errors import AppError
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 12
@@ -30,7 +30,7 @@ _SEPARATORS = re.compile(r"[\s\-_.]+")
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".jfif", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
 
-class AccessCodeError(UserMessageError):
+class AccessCodeError(AppError):
     """A code, birth date or QR image that cannot be used (message in German or English)."""
 
 

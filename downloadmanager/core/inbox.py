@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from downloadmanager.core.dicomnet import DicomNode, Reconciliation
-from downloadmanager.core.download.client import StudySource
 from downloadmanager.core.download.job import DownloadJob, DownloadResult
-from downloadmanager.core.download.messages import UserMessageError
+from downloadmanager.core.errors import AppError
+from downloadmanager.core.portal_client import StudySource
 from downloadmanager.core.download.partial import job_key
 from downloadmanager.core.download.publish import OutputOptions
 
@@ -91,7 +91,7 @@ class InboxImporter:
                           retry_delay=self.retry_delay)
         try:
             result = job.run()
-        except UserMessageError as exc:
+        except AppError as exc:
             log.warning("inbox study could not be downloaded: %s", exc.key)
             return InboxOutcome(uid, False, None, str(exc))
         if not result.ok:
@@ -99,7 +99,7 @@ class InboxImporter:
             return InboxOutcome(uid, False, result, f"{failed} instances not stored by the PACS")
         try:
             source.mark_imported(self.community, uid)
-        except UserMessageError as exc:
+        except AppError as exc:
             return InboxOutcome(uid, False, result, f"not marked imported: {exc}")
         return InboxOutcome(uid, True, result)
 
@@ -110,7 +110,7 @@ class InboxImporter:
         while not stop.is_set():
             try:
                 self.poll_once(on_outcome)
-            except UserMessageError as exc:
+            except AppError as exc:
                 if on_error:
                     on_error(exc)
             stop.wait(interval)

@@ -26,13 +26,9 @@ from downloadmanager.core.access_code import (
     parse_birth_date,
 )
 from downloadmanager.gui.formatting import date_format
+from downloadmanager.gui.i18n import message_language  # noqa: F401 - used by the pages, too
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
-
-
-def message_language() -> str:
-    """The language ("de"/"en") core messages are shown in: the window's current language."""
-    return "de" if QLocale().language() == QLocale.Language.German else "en"
 
 
 class CodeLineEdit(QLineEdit):

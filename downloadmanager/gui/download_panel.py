@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from downloadmanager.core.dicomnet import DicomNetError, DicomNode, load_nodes
 from downloadmanager.core.download.job import CodeSession, DownloadJob, DownloadResult
-from downloadmanager.core.download.messages import UserMessageError
+from downloadmanager.core.errors import AppError
 from downloadmanager.core.download.publish import OutputOptions
 from downloadmanager.core.settings import Settings
 from downloadmanager.gui.bridge import Bridge, Task
@@ -290,7 +290,7 @@ class DownloadPanel(QWidget):
         self._end()
         log.warning("download failed: %s", getattr(error, "key", type(error).__name__))
         self.outcome = "failed"
-        if isinstance(error, UserMessageError):
+        if isinstance(error, AppError):
             detail = error.message(message_language())
         elif isinstance(error, DicomNetError):
             detail = str(error)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTranslator
 
+from downloadmanager.core.errors import AppError, render_stored
+
 log = logging.getLogger(__name__)
 
 SUPPORTED = ("de", "en")
@@ -26,6 +28,22 @@ def translations_dir() -> Path:
     bundled = getattr(sys, "_MEIPASS", None)  # a PyInstaller build unpacks resources here
     base = Path(bundled) if bundled else Path(__file__).resolve().parents[2]
     return base / "resources" / "translations"
+
+
+def message_language() -> str:
+    """The language ("de"/"en") core messages are shown in: the window's current language."""
+    return "de" if QLocale().language() == QLocale.Language.German else "en"
+
+
+def error_text(error: BaseException | str | None) -> str:
+    """A core error (or a job's stored error text) in the window's language; "" for none."""
+    if error is None or error == "":
+        return ""
+    if isinstance(error, str):
+        return render_stored(error, message_language())
+    if isinstance(error, AppError):
+        return error.message(message_language())
+    return str(error)
 
 
 def qm_path(language: str) -> Path:

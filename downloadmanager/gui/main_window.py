@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 from downloadmanager import __version__
 from downloadmanager.core.settings import Settings, load_settings, save_settings
 from downloadmanager.core.transfers.model import JobState
-from downloadmanager.core.transfers.store import QueueStore
 from downloadmanager.gui.bridge import Bridge
 from downloadmanager.gui.i18n import LanguageSwitcher, resolve_language
 from downloadmanager.gui.portal_session import PortalSession
@@ -82,7 +81,7 @@ class MainWindow(QMainWindow):
         self.send_page = SendPage(self.bridge, volume_lister=volume_lister,
                                   **(send_page_options or {}))
         self.send_panel = SendPanel(self.bridge, self.session, self.settings,
-                                    queue_path=lambda: self.transfer_service.queue_path)
+                                    queue=self.transfer_service.queue_studies)
         self.send_page.add_send_panel(self.send_panel)
         self.send_panel.sent.connect(self._sent)
         self.send_panel.settings_requested.connect(lambda: self.show_page(PAGE_SETTINGS))
@@ -189,8 +188,7 @@ class MainWindow(QMainWindow):
         # Runs on the bridge: reads the queue and the study headers, may ask the portal.
         from downloadmanager.core.documents.receipt import save_receipt_for_jobs
 
-        with QueueStore(self.transfer_service.queue_path) as store:
-            job = store.get_job(job_id)
+        job = self.transfer_service.job(job_id)
         return save_receipt_for_jobs([job], path, language, credentials=self.session.credentials)
 
     # -- closing ----------------------------------------------------------------------

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from downloadmanager.core.access_code import AccessCodeError, CodeInput
 from downloadmanager.core.documents.texts import parse_iso_moment
 from downloadmanager.core.download.job import CodeSession, redeem_and_list
-from downloadmanager.core.download.messages import UserMessageError
+from downloadmanager.core.errors import AppError
 from downloadmanager.core.settings import Settings, load_settings
 from downloadmanager.gui.bridge import Bridge, Task
 from downloadmanager.gui.code_inputs import BirthDateEdit, CodeLineEdit, message_language
@@ -204,7 +204,7 @@ class ReceivePage(QWidget):
 
     @staticmethod
     def _error_text(error: BaseException) -> str:
-        if isinstance(error, UserMessageError):
+        if isinstance(error, AppError):
             return error.message(message_language())
         return f"{type(error).__name__}: {error}"
 

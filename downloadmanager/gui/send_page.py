@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from downloadmanager.core.scan import ScanError, ScanProgress, ScanResult, scan
+from downloadmanager.gui.i18n import error_text
 from downloadmanager.gui.bridge import Bridge, Task
 from downloadmanager.gui.formatting import format_count, format_size, plural
 from downloadmanager.gui.scan_tree_model import COL_NAME, ScanTreeModel
@@ -353,7 +354,7 @@ class SendPage(QWidget):
         if not self._finish(generation):
             return
         if isinstance(error, ScanError):
-            message = self.tr("The medium could not be read: %1").replace("%1", str(error))
+            message = self.tr("The medium could not be read: %1").replace("%1", error_text(error))
         else:
             message = self.tr("Reading failed unexpectedly: %1").replace(
                 "%1", f"{type(error).__name__}: {error}")

@@ -23,18 +23,20 @@ from PySide6.QtWidgets import (
 )
 
 from downloadmanager.core.settings import Settings, save_settings
-from downloadmanager.core.transfers.enqueue import queue_studies
-from downloadmanager.core.transfers.errors import AuthenticationError, NetworkError, TransferError
+from downloadmanager.core.errors import AppError, AuthenticationError, NetworkError
 from downloadmanager.core.transfers.settings import load_transfer_settings
-from downloadmanager.core.transfers.store import QueueStore
 from downloadmanager.gui.bridge import Bridge
+from downloadmanager.gui.i18n import error_text
 from downloadmanager.gui.portal_session import PortalSession
 from downloadmanager.gui.recipient_picker import RecipientPicker
 from downloadmanager.gui.send_options import AttachmentList, NoteEditor
 
 
-class UnknownRecipientError(TransferError):
+class UnknownRecipientError(AppError):
     """The portal does not know the chosen community (any more)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__("unknown_recipient", community=code)
 
 
 class SendPanel(QWidget):
@@ -48,13 +50,14 @@ class SendPanel(QWidget):
     settings_requested = Signal()
 
     def __init__(self, bridge: Bridge, session: PortalSession, settings: Settings, *,
-                 queue_path: Callable[[], Path | None] = lambda: None,
+                 queue: Callable[..., list[int]],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._session = session
         self._settings = settings
-        self._queue_path = queue_path
+        # Queues studies (``TransferService.queue_studies``); runs on a worker thread.
+        self._queue = queue
         self._studies: list = []
         self._source: Path | None = None
         self._sending = False
@@ -149,15 +152,14 @@ class SendPanel(QWidget):
         studies, source = list(self._studies), self._source or Path(".")
         code, note, attachments = recipient["code"], self.note.text(), self.attachments.paths()
         staging = load_transfer_settings().staging
-        queue_path = self._queue_path()
+        queue = self._queue
 
         def work(_ctx) -> list[int]:
             if client.community(code) is None:
                 raise UnknownRecipientError(code)
-            with QueueStore(queue_path) as store:
-                return queue_studies(store, studies, server=client.server, account=client.email,
-                                     community=code, source=source, note=note,
-                                     attachments=attachments, staging=staging)
+            return queue(studies, server=client.server, account=client.email,
+                         community=code, source=source, note=note,
+                         attachments=attachments, staging=staging)
 
         self._sending = True
         self._show_message(self.tr("Queuing…"), error=False)
@@ -192,7 +194,7 @@ class SendPanel(QWidget):
                            "Send again; nothing was lost.")
         else:
             text = self.tr("Sending could not start: %1. Nothing was lost.").replace(
-                "%1", str(error))
+                "%1", error_text(error))
         self._show_message(text, error=True)
         self._update()
         self.send_failed.emit(text)

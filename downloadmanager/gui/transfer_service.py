@@ -20,11 +20,13 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from downloadmanager.core import paths
 from downloadmanager.core.transfers import controls
+from downloadmanager.core.transfers.enqueue import queue_studies
 from downloadmanager.core.transfers.model import Job, JobState
 from downloadmanager.core.transfers.runner import QueueRunner
 from downloadmanager.core.transfers.settings import load_transfer_settings
 from downloadmanager.core.transfers.store import QueueStore
 from downloadmanager.gui.bridge import Bridge, Task
+from downloadmanager.gui.i18n import error_text
 from downloadmanager.gui.portal_session import PortalSession
 from downloadmanager.gui.tray_policy import job_events
 
@@ -138,6 +140,19 @@ class TransferService(QObject):
             if store is not None:
                 store.close()
 
+    # -- the queue for the other pages (called on worker threads) ----------------------
+    def queue_studies(self, studies, **options) -> list[int]:
+        """Queue one job per study (``enqueue.queue_studies`` OPTIONS); returns the job ids.
+
+        Blocking: call it on a worker thread. The pages never open the queue
+        themselves; they go through here.
+        """
+        return queue_studies(self._reader(), studies, **options)
+
+    def job(self, job_id: int) -> Job:
+        """One job with its items (blocking: call it on a worker thread)."""
+        return self._reader().get_job(job_id)
+
     # -- watching ---------------------------------------------------------------------
     def _reader(self) -> QueueStore:
         with self._store_lock:
@@ -204,7 +219,7 @@ class TransferService(QObject):
             self.poll_soon()
 
         return self._bridge.run(work, on_result=done,
-                                on_error=lambda error: (self.control_failed.emit(str(error)),
+                                on_error=lambda error: (self.control_failed.emit(error_text(error)),
                                                         self.poll_soon()))
 
     def poll_soon(self) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QDateTime, QLocale, QModelIndex,
 
 from downloadmanager.core.transfers.model import Job, JobState
 from downloadmanager.gui.formatting import format_dicom_date, format_size
+from downloadmanager.gui.i18n import error_text
 from downloadmanager.gui.transfer_rates import RateTracker
 
 COL_STUDY, COL_RECIPIENT, COL_STATE, COL_PROGRESS, COL_SPEED, COL_REMAINING, COL_DATE = range(7)
@@ -104,7 +105,7 @@ class TransfersTableModel(QAbstractTableModel):
                 return 100.0
             return 100.0 * job.bytes_done / job.bytes_total if job.bytes_total else None
         if role == Qt.ItemDataRole.ToolTipRole and job.error:
-            return job.error
+            return error_text(job.error)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if column == COL_STUDY:

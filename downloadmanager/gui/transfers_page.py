@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from downloadmanager.core.transfers.model import Job, JobState
+from downloadmanager.core.transfers.model import Job, JobState, Move
 from downloadmanager.gui.bridge import Bridge
+from downloadmanager.gui.i18n import error_text
 from downloadmanager.gui.portal_session import PortalSession
 from downloadmanager.gui.receipt_dialog import ReceiptDialog
 from downloadmanager.gui.transfer_service import TransferService
@@ -46,9 +47,10 @@ from downloadmanager.gui.transfers_model import (
     TransfersTableModel,
 )
 
-PAUSABLE = (JobState.QUEUED, JobState.STAGING, JobState.UPLOADING, JobState.VERIFYING)
-CANCELLABLE = (*PAUSABLE, JobState.PAUSED, JobState.FAILED)
-RETRYABLE = (JobState.FAILED, JobState.CANCELLED)
+# The buttons follow the transition table: a button is enabled when its move applies.
+PAUSABLE = Move.PAUSE.sources
+CANCELLABLE = Move.CANCEL.sources
+RETRYABLE = Move.RETRY.sources
 
 
 class ProgressDelegate(QStyledItemDelegate):
@@ -239,7 +241,7 @@ class TransfersPage(QWidget):
         self.cancel_button.setEnabled(state in CANCELLABLE)
         self.retry_button.setEnabled(state in RETRYABLE)
         self.receipt_button.setEnabled(job is not None and job.receipt is not None)
-        self.detail.setText(job.error or "" if job else "")
+        self.detail.setText(error_text(job.error) if job else "")
         self.detail.setVisible(bool(job and job.error))
 
     # -- actions ---------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def test_code_for_the_upload_opens_the_study(uploaded, real_portal, tmp_path):
     # Someone else's or an unknown study: a clear refusal, no code.
     with pytest.raises(ShareError) as info:
         create_access_code(client, ["1.2.3.4.5.6"], __import__("datetime").date(1970, 1, 1))
-    assert info.value.key == "unknown_study" and "Untersuchung" in info.value.message("de")
+    assert info.value.code == "share_unknown_study" and "Untersuchung" in info.value.message("de")
     with pytest.raises(ShareError):
         create_access_code(client, [job.study_instance_uid],
                            __import__("datetime").date(1970, 1, 1), weeks=13)

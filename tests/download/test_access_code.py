@@ -17,7 +17,7 @@ from downloadmanager.core.access_code import (
     parse_birth_date,
     parse_code_input,
 )
-from downloadmanager.core.download.messages import format_wait, language_from_environment, text
+from downloadmanager.core.errors import format_wait, language_from_environment, render
 
 CODE = "K7PX92QDM4H3"
 
@@ -129,7 +129,7 @@ def test_message_catalogue_languages_and_waiting_time():
     assert language_from_environment({}) == "en"
     assert format_wait(900, "de") == "15 Minuten"
     assert format_wait(45, "en") == "45 seconds"
-    assert "15 Minuten" in text("too_many_attempts", "de", wait_seconds=900)
-    assert "2027-01-31" in text("code_expired", "en", date="2027-01-31")
+    assert "15 Minuten" in render("too_many_attempts", {'wait_seconds': 900}, "de")
+    assert "2027-01-31" in render("code_expired", {'date': "2027-01-31"}, "en")
     # One message for a wrong code and a wrong birth date, in both languages.
-    assert "Code oder Geburtsdatum" in text("code_or_birth_date_wrong", "de")
+    assert "Code oder Geburtsdatum" in render("code_or_birth_date_wrong", {}, "de")

@@ -15,7 +15,7 @@ import requests
 from sqlalchemy import update
 
 from downloadmanager.core.access_code import CodeInput
-from downloadmanager.core.download.client import DownloadError
+from downloadmanager.core.portal_client import DownloadError
 from downloadmanager.core.download.job import DownloadJob, redeem_and_list
 from downloadmanager.core.download.partial import PARTIAL_DIR_NAME
 from downloadmanager.core.download.publish import OutputOptions

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from downloadmanager.core.download.client import DownloadError, StudySource
+from downloadmanager.core.portal_client import DownloadError, StudySource
 from downloadmanager.core.download.job import DownloadJob
 from downloadmanager.core.download.partial import PARTIAL_DIR_NAME
 from tests.dicom_factory import StudySpec, write_study

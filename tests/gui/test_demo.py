@@ -10,7 +10,7 @@ from downloadmanager.cli import build_parser
 from downloadmanager.cli.demo import demo_home
 from downloadmanager.cli.demo_setup import DemoKeyring, install_demo_keyring, prepare_demo
 from downloadmanager.core.credentials import CredentialStore, load_account
-from downloadmanager.core.download.client import DownloadError, redeem_code
+from downloadmanager.core.portal_client import DownloadError, redeem_code
 from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.scan import scan
 

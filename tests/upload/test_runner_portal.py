@@ -10,6 +10,8 @@ import requests
 
 from downloadmanager.core import paths
 from downloadmanager.core.transfers import controls
+from downloadmanager.cli.messages import describe_stored
+from downloadmanager.core.errors import decode_stored, render_stored
 from downloadmanager.core.transfers.errors import JobControlInterrupt
 from downloadmanager.core.transfers.job_runner import JobRunner
 from downloadmanager.core.transfers.model import JobState
@@ -72,8 +74,11 @@ def test_partial_acceptance_fails_with_reasons_and_keeps_receipt(dm_home, real_p
         runner.run()
         job = store.get_job(job_id)
     assert job.state is JobState.FAILED
-    assert "1 of 8 files were not accepted" in job.error
-    assert "dicom/000003.dcm: sha256 mismatch" in job.error
+    error = decode_stored(job.error)
+    assert error["code"] == "receipt_incomplete"
+    assert "1 of 8 files were not accepted" in render_stored(job.error, "en")
+    assert "dicom/000003.dcm: sha256 mismatch" in render_stored(job.error, "en")
+    assert "1 von 8 Dateien" in render_stored(job.error, "de")
     assert job.receipt["state"] == "partial"
     assert json.dumps(job.receipt)  # kept as JSON with the job
 
@@ -163,7 +168,11 @@ def test_full_disk_on_staging_fails_clearly_and_retry_succeeds(dm_home, real_por
         full.run()
         job = store.get_job(job_id)
         assert job.state is JobState.FAILED
-        assert "Not enough free disk space" in job.error and f"retry {job_id}" in job.error
+        assert decode_stored(job.error)["code"] == "disk_full"
+        assert "Not enough free disk space" in render_stored(job.error, "en")
+        # The command line adds the command that helps; the core message names none.
+        assert "downloadmanager" not in render_stored(job.error, "en")
+        assert f"transfers retry {job_id}" in describe_stored(job.error, "en", job=job_id)
         assert len(job.items) == 8
         controls.retry(store, job_id)
         _runner(store, client).run()
@@ -255,7 +264,9 @@ def test_unreachable_portal_leaves_the_job_queued_for_the_next_run(dm_home, real
         runner.run()  # returns: the job is deferred, not retried forever
         job = store.get_job(job_id)
         assert job.state is JobState.QUEUED
-        assert "could not be reached" in job.error and "continues automatically" in job.error
+        shown = render_stored(job.error, "en")
+        assert "could not be reached" in shown and "continues automatically" in shown
+        assert "automatisch fortgesetzt" in render_stored(job.error, "de")
         _runner(store, client).run()  # next start: the portal is back
         assert store.state_of(job_id) is JobState.DONE
 

@@ -46,8 +46,10 @@ def test_staging_copies_and_hashes_so_the_medium_can_go(dm_home, small_study):
 def test_too_little_free_space_is_a_clear_error_and_nothing_is_lost(dm_home, small_study):
     with QueueStore() as store:
         job = _job(store, small_study)
-        with pytest.raises(DiskFullError, match="Not enough free disk space.*transfers retry"):
+        with pytest.raises(DiskFullError, match="Not enough free disk space") as info:
             staging.stage_items(job, paths.staging_dir(), free_space=lambda p: 10_000)
+        assert info.value.code == "disk_full"
+        assert "Nicht genug freier Speicherplatz" in info.value.message("de")
         assert not any((paths.staging_dir()).rglob("*.dcm"))
         assert len(store.get_job(job.id).items) == 6
     assert all(Path(i.path).exists() for i in small_study.instances)

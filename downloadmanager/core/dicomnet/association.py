@@ -57,30 +57,31 @@ class Association:
              contexts: list[pdu.ProposedContext], timeout: float = 30.0) -> Association:
         """Connect and negotiate; raise :class:`AssociationError` when it does not work."""
         if not contexts or len(contexts) > 128:
-            raise AssociationError(f"need 1 to 128 presentation contexts, got {len(contexts)}")
+            raise AssociationError("association_context_count", count=len(contexts))
         request = pdu.encode_associate_rq(called_ae, calling_ae, contexts, OUR_MAX_PDU)
         try:
             sock = socket.create_connection((host, port), timeout=timeout)
         except OSError as exc:
-            raise AssociationError(f"cannot connect to {host}:{port} ({exc.strerror or exc})") from None
+            raise AssociationError("association_cannot_connect", host=host, port=port,
+                                   detail=str(exc.strerror or exc)) from None
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.sendall(request)
             reader = sock.makefile("rb", buffering=65536)
             pdu_type, body = _read_pdu(reader)
             if pdu_type == pdu.A_ASSOCIATE_RJ:
-                raise AssociationError(pdu.describe_reject(body))
+                raise AssociationError("association_rejected", reason=pdu.describe_reject(body))
             if pdu_type == pdu.A_ABORT:
-                raise AssociationError("the peer aborted the association request")
+                raise AssociationError("association_request_aborted")
             if pdu_type != pdu.A_ASSOCIATE_AC:
-                raise AssociationError(f"unexpected PDU type {pdu_type} instead of A-ASSOCIATE-AC")
+                raise AssociationError("association_unexpected_pdu", pdu_type=pdu_type)
             accept = pdu.decode_associate_ac(body)
             reader.close()
         except (AssociationError, OSError, pdu.PduError) as exc:
             sock.close()
             if isinstance(exc, AssociationError):
                 raise
-            raise AssociationError(f"association with {host}:{port} failed ({exc})") from None
+            raise AssociationError("association_failed", host=host, port=port, detail=str(exc)) from None
         return cls(sock, accept, contexts)
 
     def set_timeout(self, seconds: float | None) -> None:
@@ -121,7 +122,7 @@ class Association:
                 self._sock.sendall(b"".join(parts))
         except OSError as exc:
             self.closed = True
-            raise AssociationError(f"connection lost while sending ({exc.strerror or exc})") from None
+            raise AssociationError("association_lost", detail=str(exc.strerror or exc)) from None
 
     def _send_stream(self, context_id: int, chunks: Iterable[bytes]) -> None:
         frag = self.fragment_size
@@ -144,13 +145,13 @@ class Association:
             pdu_type, body = self._read()
             if pdu_type == pdu.A_ABORT:
                 self.closed = True
-                raise AssociationError("the peer aborted the association")
+                raise AssociationError("association_aborted")
             if pdu_type == pdu.A_RELEASE_RQ:
                 self._sock.sendall(pdu.release_rp())
                 self.closed = True
-                raise AssociationError("the peer released the association during a request")
+                raise AssociationError("association_released_early")
             if pdu_type != pdu.P_DATA_TF:
-                raise DimseError(f"unexpected PDU type {pdu_type} while waiting for a response")
+                raise DimseError("association_unexpected_pdu", pdu_type=pdu_type)
             for cid, control, data in pdu.iter_pdvs(body):
                 context_id = cid
                 if control & 0x01:
@@ -169,10 +170,10 @@ class Association:
             return _read_pdu(self._reader)
         except socket.timeout:
             self.abort()
-            raise DimseError("no response from the peer in time (DIMSE timeout); association aborted") from None
+            raise DimseError("dimse_timeout") from None
         except (OSError, pdu.PduError) as exc:
             self.closed = True
-            raise AssociationError(f"connection lost ({exc})") from None
+            raise AssociationError("association_lost", detail=str(exc)) from None
 
     # -- ending ----------------------------------------------------------------------
 

@@ -50,13 +50,13 @@ def echo(node: DicomNode, timeout: float = 30.0) -> EchoResult:
     assoc = Association.open(node.host, node.port, node.ae_title, node.calling_ae, [context], timeout)
     try:
         if 1 not in assoc.contexts:
-            raise AssociationError("the peer does not accept the Verification service (C-ECHO)")
+            raise AssociationError("echo_not_accepted")
         assoc.set_timeout(timeout)
         message_id = assoc.next_message_id()
         assoc.send_message(1, c_echo_rq(message_id))
         _, response = assoc.receive_response()
         if response.command_field != C_ECHO_RSP or response.message_id_responded != message_id:
-            raise DimseError("the peer answered the C-ECHO with an unexpected message")
+            raise DimseError("dimse_unexpected_answer")
     except BaseException:
         assoc.abort()
         raise

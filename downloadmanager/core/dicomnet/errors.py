@@ -1,9 +1,11 @@
-"""Typed errors of the DICOM network code, with messages a user can act on."""
+"""Typed errors of the DICOM network code: codes of the one error model (``core.errors``)."""
 
 from __future__ import annotations
 
+from downloadmanager.core.errors import AppError
 
-class DicomNetError(Exception):
+
+class DicomNetError(AppError):
     """Base class of DICOM network errors."""
 
 

@@ -22,7 +22,7 @@ def check_ae_title(title: str) -> str:
     """Return TITLE stripped; raise :class:`NodeError` when it is not a valid AE title."""
     value = (title or "").strip()
     if not _AE_RE.match(value):
-        raise NodeError(f"invalid AE title {title!r}: 1 to 16 printable ASCII characters, no backslash")
+        raise NodeError("ae_title_invalid", title=title)
     return value
 
 
@@ -40,9 +40,9 @@ class DicomNode:
         check_ae_title(self.ae_title)
         check_ae_title(self.calling_ae)
         if not self.host:
-            raise NodeError("a DICOM node needs a host")
+            raise NodeError("node_needs_host")
         if not 0 < int(self.port) < 65536:
-            raise NodeError(f"port {self.port} out of range 1-65535")
+            raise NodeError("node_port_out_of_range", port=self.port)
 
     @property
     def spec(self) -> str:
@@ -61,7 +61,7 @@ def parse_node_spec(spec: str, calling_ae: str = DEFAULT_CALLING_AE) -> DicomNod
     """Parse ``AET@HOST:PORT``; raise :class:`NodeError` with an example when malformed."""
     match = re.fullmatch(r"\s*([^@]+)@(\[[^\]]+\]|[^:@\s]+):(\d{1,5})\s*", spec or "")
     if not match:
-        raise NodeError(f"{spec!r} is not a DICOM node: write AET@HOST:PORT, e.g. PACS@192.168.1.10:104")
+        raise NodeError("node_spec_invalid", spec=spec)
     ae, host, port = match.groups()
     return DicomNode(check_ae_title(ae), host.strip("[]"), int(port), check_ae_title(calling_ae))
 
@@ -82,7 +82,7 @@ def load_nodes(path: Path | None = None) -> dict[str, DicomNode]:
 def save_node(node: DicomNode, path: Path | None = None) -> Path:
     """Add or replace NODE (by name) in the saved list, atomically; return the file."""
     if not node.name:
-        raise NodeError("a saved node needs a name")
+        raise NodeError("node_needs_name")
     nodes = load_nodes(path)
     nodes[node.name] = node
     return _write(nodes, path)
@@ -107,5 +107,5 @@ def resolve_node(text: str, calling_ae: str | None = None, path: Path | None = N
         return parse_node_spec(text, calling_ae or DEFAULT_CALLING_AE)
     node = load_nodes(path).get(text)
     if node is None:
-        raise NodeError(f"no saved DICOM node named {text!r}; give AET@HOST:PORT instead")
+        raise NodeError("node_unknown", name=text)
     return node.with_calling_ae(calling_ae)

@@ -234,7 +234,7 @@ class StoreJob:
             return _failed(instance, f"cannot read the file ({exc.strerror or exc})")
         _, response = assoc.receive_response()
         if response.command_field != C_STORE_RSP or response.message_id_responded != message_id:
-            raise AssociationError("the PACS answered with an unexpected message")
+            raise AssociationError("dimse_unexpected_answer")
         category = status_category(response.status)
         detail = status_text(response.status)
         if response.error_comment:

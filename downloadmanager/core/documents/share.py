@@ -12,45 +12,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from downloadmanager.core.access_code import normalise_code
+from downloadmanager.core.errors import AppError
 from downloadmanager.core.portal_client import PortalClient
-from downloadmanager.core.transfers.errors import TransferError
 
 MIN_WEEKS, MAX_WEEKS, DEFAULT_WEEKS = 4, 12, 12
 
-_MESSAGES = {
-    "weeks_out_of_range": {
-        "de": "Ein Code gilt 4 bis 12 Wochen (angegeben: {weeks}).",
-        "en": "A code is valid for 4 to 12 weeks ({weeks} given)."},
-    "no_studies": {
-        "de": "Keine Untersuchung für den Code angegeben.",
-        "en": "No study given for the code."},
-    "unknown_study": {
-        "de": "Das Portal kennt die Untersuchung nicht oder sie wurde nicht von Ihnen hochgeladen "
-              "({detail}). Codes gibt es nur für eigene, fertig übertragene Untersuchungen.",
-        "en": "The portal does not know the study or you did not upload it ({detail}). Codes "
-              "exist only for your own, completely transferred studies."},
-    "not_allowed": {
-        "de": "Dieses Konto darf keine Codes erstellen ({detail}).",
-        "en": "This account may not create codes ({detail})."},
-    "refused": {
-        "de": "Das Portal hat den Code abgelehnt (HTTP {status}): {detail}",
-        "en": "The portal refused the code (HTTP {status}): {detail}"},
-    "portal": {
-        "de": "Das Portal ist nicht erreichbar oder die Anmeldung fehlt: {detail}",
-        "en": "The portal cannot be reached or you are not logged in: {detail}"},
-}
-
-
-class ShareError(Exception):
+class ShareError(AppError):
     """Creating a code failed; ``message(lang)`` says why in German or English."""
 
     def __init__(self, key: str, **params: object) -> None:
-        self.key, self.params = key, params
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str = "en") -> str:
-        entry = _MESSAGES[self.key]
-        return (entry.get(lang) or entry["en"]).format(**self.params)
+        # The catalogue names these "share_<key>".
+        super().__init__(f"share_{key}", **params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +65,8 @@ def create_access_code(client: PortalClient, study_uids: list[str], birth_date: 
     try:
         response = client.request("POST", "/api/codes", json={
             "study_uids": uids, "birth_date": birth_date.isoformat(), "weeks": int(weeks)})
-    except TransferError as exc:
-        raise ShareError("portal", detail=str(exc)) from None
+    except AppError as exc:
+        raise ShareError("portal", detail=exc) from None
     if response.status_code == 201:
         body = response.json()
         return CreatedCode(str(body["code"]), str(body.get("expires") or ""),

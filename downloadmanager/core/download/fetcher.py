@@ -32,7 +32,7 @@ from pathlib import Path
 
 import requests
 
-from downloadmanager.core.download.client import DownloadError, StudySource
+from downloadmanager.core.portal_client import DownloadError, StudySource
 from downloadmanager.core.download.partial import Journal, PartialArea, open_private_fd, uid_name
 from downloadmanager.core.download.receiver import READ_SIZE, BodyReader
 from downloadmanager.core.download.tarstream import (

@@ -20,7 +20,7 @@ from pathlib import Path
 from downloadmanager.core.access_code import CodeInput
 from downloadmanager.core.dicomnet import DicomNode, Reconciliation, SendReport, StoreJob
 from downloadmanager.core.download.catalog import catalog_from_headers
-from downloadmanager.core.download.client import DownloadError, StudySource, new_session, redeem_code
+from downloadmanager.core.portal_client import DownloadError, StudySource, new_session, redeem_code
 from downloadmanager.core.download.fetcher import StudyFetcher, check_free_space
 from downloadmanager.core.download.partial import PartialArea, job_key
 from downloadmanager.core.download.publish import OutputOptions, publish

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from downloadmanager.core.errors import AppError
 
-class ScanError(Exception):
+
+class ScanError(AppError):
     """The scan could not run at all (the path is missing or cannot be read).
 
     Problems with single files never raise; they are reported in
@@ -15,7 +17,7 @@ class ScanCancelled(ScanError):
     """The caller asked the scan to stop (``cancel`` was set); nothing is returned."""
 
     def __init__(self, files_done: int = 0) -> None:
-        super().__init__(f"Scan cancelled after {files_done} files")
+        super().__init__("scan_cancelled", files=files_done)
         self.files_done = files_done
 
 

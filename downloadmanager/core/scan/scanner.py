@@ -167,7 +167,7 @@ class _ScanSession:
     def _list_entries(self) -> list[FileEntry]:
         root = self.root
         if not root.exists() and not root.is_symlink():
-            raise ScanError(f"{root} does not exist: check the path or insert the medium")
+            raise ScanError("medium_missing", path=str(root))
         if root.is_file() and is_dicomdir_name(root.name):
             root = self.root = root.parent  # a DICOMDIR stands for its medium
         entries: list[FileEntry] = []
@@ -176,7 +176,8 @@ class _ScanSession:
                 with os.scandir(root) as listing:
                     next(listing, None)
             except OSError as exc:
-                raise ScanError(f"{root} cannot be read ({exc.strerror or exc}): check permissions") from None
+                raise ScanError("medium_not_readable", path=str(root),
+                                detail=str(exc.strerror or exc)) from None
             found: Iterator[FileEntry] = walk_tree(root, "", self.problems.append)
         elif root.is_file():
             try:
@@ -184,9 +185,10 @@ class _ScanSession:
                     f.read(1)
                 found = iter([single_file(root, root.name)])
             except OSError as exc:
-                raise ScanError(f"{root} cannot be read ({exc.strerror or exc}): check permissions") from None
+                raise ScanError("medium_not_readable", path=str(root),
+                                detail=str(exc.strerror or exc)) from None
         else:
-            raise ScanError(f"{root} is neither a folder nor a file (broken link, FIFO or device)")
+            raise ScanError("medium_not_a_folder_or_file", path=str(root))
         listed = 0
         for entry in found:
             listed += 1

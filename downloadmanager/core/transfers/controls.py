@@ -11,35 +11,34 @@ from __future__ import annotations
 from pathlib import Path
 
 from downloadmanager.core import paths
+from downloadmanager.core.errors import term
 from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.transfers import staging
 from downloadmanager.core.transfers.errors import TransferError
 from downloadmanager.core.transfers.job_runner import JobContext, JobRunner
-from downloadmanager.core.transfers.model import JobState
+from downloadmanager.core.transfers.model import JobState, Move
 from downloadmanager.core.transfers.store import QueueStore
-
-RUNNING = (JobState.QUEUED, JobState.STAGING, JobState.UPLOADING, JobState.VERIFYING)
 
 
 class ControlError(TransferError):
     """The control does not apply to the job in its current state."""
 
 
-def _refuse(store: QueueStore, job_id: int, action: str) -> ControlError:
+def _refuse(store: QueueStore, job_id: int, code: str) -> ControlError:
     state = store.state_of(job_id)
-    return ControlError(f"Transfer {job_id} is {state.value}; it cannot be {action}.")
+    return ControlError(code, id=job_id, state=term(f"state_{state.value}"))
 
 
 def pause(store: QueueStore, job_id: int) -> None:
     """Pause a queued or running job (a runner stops it after the current chunk)."""
-    if not store.set_state(job_id, JobState.PAUSED, only_from=RUNNING, keep_error=True):
-        raise _refuse(store, job_id, "paused")
+    if not store.move(job_id, Move.PAUSE, keep_error=True):
+        raise _refuse(store, job_id, "cannot_pause")
 
 
 def resume(store: QueueStore, job_id: int) -> None:
     """Put a paused job back in the queue."""
-    if not store.set_state(job_id, JobState.QUEUED, only_from=(JobState.PAUSED,)):
-        raise _refuse(store, job_id, "resumed")
+    if not store.move(job_id, Move.RESUME):
+        raise _refuse(store, job_id, "cannot_resume")
 
 
 def retry(store: QueueStore, job_id: int) -> None:
@@ -49,16 +48,16 @@ def retry(store: QueueStore, job_id: int) -> None:
     new upload; an interrupted one continues where the server is.
     """
     job = store.get_job(job_id, with_items=False)
-    if job.state not in (JobState.FAILED, JobState.CANCELLED):
-        raise _refuse(store, job_id, "retried (only failed or cancelled transfers can)")
+    if job.state not in Move.RETRY.sources:
+        raise _refuse(store, job_id, "cannot_retry")
     if store.is_leased(job_id):
         # Its worker has not noticed the cancel yet and still cleans up.
-        raise ControlError(f"Transfer {job_id} is still stopping; try again in a moment.")
+        raise ControlError("still_stopping", id=job_id)
     if job.state is JobState.CANCELLED:
         store.clear_prepared(job_id)  # its staged copy and upload are gone
     elif job.receipt is not None:
         store.forget_upload_url(job)
-    store.set_state(job_id, JobState.QUEUED, only_from=(JobState.FAILED, JobState.CANCELLED))
+    store.move(job_id, Move.RETRY)
 
 
 def cancel(store: QueueStore, job_id: int, portal: PortalClient | None = None,
@@ -69,9 +68,8 @@ def cancel(store: QueueStore, job_id: int, portal: PortalClient | None = None,
     also does it when it notices. Without a reachable portal the job is
     still cancelled locally.
     """
-    if not store.set_state(job_id, JobState.CANCELLED,
-                           only_from=(*RUNNING, JobState.PAUSED, JobState.FAILED)):
-        raise _refuse(store, job_id, "cancelled")
+    if not store.move(job_id, Move.CANCEL):
+        raise _refuse(store, job_id, "cannot_cancel")
     job = store.get_job(job_id, with_items=False)
     root = staging_root or paths.staging_dir()
     if job.upload_url is None:

@@ -42,9 +42,9 @@ def check_attachments(paths: Iterable[str | Path]) -> list[Path]:
     for name in paths:
         path = Path(name)
         if not path.is_file():
-            raise AttachmentError(f"Attachment {path} does not exist.")
+            raise AttachmentError("attachment_missing", path=str(path))
         if not is_pdf(path):
-            raise AttachmentError(f"Attachment {path} is not a PDF document.")
+            raise AttachmentError("attachment_not_pdf", path=str(path))
         checked.append(path)
     return checked
 
@@ -53,8 +53,7 @@ def check_note(note: str | None) -> str | None:
     """NOTE stripped (None when empty); raises :class:`NoteTooLongError` when too long."""
     text = (note or "").strip()
     if len(text) > MAX_NOTE_CHARS:
-        raise NoteTooLongError(f"The note has {len(text)} characters; the portal accepts at most "
-                               f"{MAX_NOTE_CHARS}. Please shorten it.")
+        raise NoteTooLongError("note_too_long", count=len(text), maximum=MAX_NOTE_CHARS)
     return text or None
 
 

@@ -1,10 +1,18 @@
-"""Typed errors of the transfer engine, each with a message a user can act on."""
+"""Typed errors of the transfer engine: codes of the one error model (``core.errors``)."""
 
 from __future__ import annotations
 
+from downloadmanager.core.errors import AppError, AuthenticationError, NetworkError
 
-class TransferError(Exception):
-    """Base class: something stopped a transfer; ``str(error)`` tells the user what to do."""
+__all__ = [
+    "AuthenticationError", "DiskFullError", "JobControlInterrupt", "NetworkError",
+    "SourceChangedError", "StagingError", "TransferError", "UploadError",
+    "UploadExpiredError", "VerificationError",
+]
+
+
+class TransferError(AppError):
+    """Base class: something stopped a transfer; ``message(lang)`` tells the user what happened."""
 
 
 class StagingError(TransferError):
@@ -25,14 +33,6 @@ class UploadError(TransferError):
 
 class UploadExpiredError(UploadError):
     """The server no longer knows the upload (404/410): start a new one."""
-
-
-class NetworkError(TransferError):
-    """The server could not be reached for too long; the job can be retried later."""
-
-
-class AuthenticationError(TransferError):
-    """The portal refused the credentials (wrong password, no login stored)."""
 
 
 class VerificationError(TransferError):

@@ -17,16 +17,12 @@ from urllib.parse import urlsplit
 
 import requests
 
+from downloadmanager.core.errors import AppError, NetworkError
 from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.transfers import staging
 from downloadmanager.core.transfers.bundle import VirtualBundle
-from downloadmanager.core.transfers.errors import (
-    JobControlInterrupt,
-    NetworkError,
-    SourceChangedError,
-    TransferError,
-)
-from downloadmanager.core.transfers.model import Job, JobState
+from downloadmanager.core.transfers.errors import JobControlInterrupt, SourceChangedError
+from downloadmanager.core.transfers.model import RUNNABLE, Job, JobState, Move
 from downloadmanager.core.transfers.store import QueueStore
 from downloadmanager.core.transfers.throttle import BandwidthLimiter
 from downloadmanager.core.transfers.tus_client import DEFAULT_CHUNK, TusClient
@@ -34,9 +30,6 @@ from downloadmanager.core.transfers.verify import check_receipt
 from downloadmanager.core.net_settings import configure_session
 
 log = logging.getLogger(__name__)
-
-ACTIVE = (JobState.QUEUED, JobState.STAGING, JobState.UPLOADING, JobState.VERIFYING)
-
 
 class WindowClosed(JobControlInterrupt):
     """The daily time window closed: the job waits (state back to queued)."""
@@ -57,7 +50,9 @@ class JobContext:
     max_chunk_size: int | None = None
     limiter: BandwidthLimiter | None = None
     free_space: staging.FreeSpace = staging.disk_free
-    window_open: Callable[[], bool] = lambda: True
+    #: Asked between two chunks: False while the upload time window is closed;
+    #: raises :class:`JobControlInterrupt` when the runner shuts down.
+    window_open_or_raise: Callable[[], bool] = lambda: True
     sleep: Callable[[float], None] = time.sleep
     verify_timeout: float = 30 * 60.0
     tus_max_attempts: int = 12
@@ -105,9 +100,8 @@ class JobRunner:
         if state is JobState.QUEUED and self._phase is not None:
             # Paused and resumed again between two chunks: this worker never
             # stopped, so it carries on and shows its phase again.
-            self.ctx.store.set_state(self.job_id, self._phase, only_from=(JobState.QUEUED,),
-                                     keep_error=True)
-        if not self.ctx.window_open():
+            self.ctx.store.move(self.job_id, Move.carry_on(self._phase), keep_error=True)
+        if not self.ctx.window_open_or_raise():
             raise WindowClosed()
         self.ctx.store.renew(self.job_id, self.ctx.owner)
 
@@ -116,15 +110,14 @@ class JobRunner:
         store = self.ctx.store
         try:
             job = store.get_job(self.job_id)
-            if job.manifest is None and job.state in ACTIVE:
+            if job.manifest is None and job.state in RUNNABLE:
                 job = self._prepare(job)
             if job.state in (JobState.QUEUED, JobState.STAGING, JobState.UPLOADING):
                 job = self._upload(job)
             if job.state is JobState.VERIFYING:
                 self._verify(job)
         except WindowClosed:
-            store.set_state(self.job_id, JobState.QUEUED, only_from=ACTIVE,
-                            error="Waiting for the upload time window.")
+            store.move(self.job_id, Move.REQUEUE, error=AppError("waiting_for_window").stored())
         except JobControlInterrupt as stop:
             if stop.state == JobState.CANCELLED.value:
                 self.cleanup_cancelled(store.get_job(self.job_id))
@@ -132,32 +125,28 @@ class JobRunner:
             job = store.get_job(self.job_id)
             self._terminate(job)
             store.clear_prepared(self.job_id)
-            self._fail(f"{exc} Run 'downloadmanager transfers retry {self.job_id}' to upload "
-                       f"the files as they are now.")
+            self._fail(AppError("source_changed_retry", cause=exc))
         except NetworkError as exc:
             # Not the job's fault: keep it queued; the next start of the program
             # (or 'transfers run') continues it from where the portal is.
             self.deferred = True
-            store.set_state(self.job_id, JobState.QUEUED, only_from=ACTIVE,
-                            error=f"{exc} It continues automatically the next time the "
-                                  f"program starts (or with 'downloadmanager transfers run').")
-        except TransferError as exc:
-            self._fail(str(exc))
+            store.move(self.job_id, Move.REQUEUE,
+                       error=AppError("continues_later", cause=exc).stored())
+        except AppError as exc:
+            self._fail(exc)
         except Exception as exc:  # the runner must survive; the user sees what happened
             log.exception("job %s failed unexpectedly", self.job_id)
-            self._fail(f"Unexpected error ({exc.__class__.__name__}: {exc}). "
-                       f"Retry with 'downloadmanager transfers retry {self.job_id}'.")
+            self._fail(AppError("unexpected_error", detail=f"{exc.__class__.__name__}: {exc}"))
         return store.state_of(self.job_id)
 
-    def _fail(self, message: str) -> None:
-        self.ctx.store.set_state(self.job_id, JobState.FAILED, only_from=ACTIVE, error=message)
+    def _fail(self, error: AppError) -> None:
+        self.ctx.store.move(self.job_id, Move.FAIL, error=error.stored())
 
     # -- phases -------------------------------------------------------------------
 
     def _prepare(self, job: Job) -> Job:
         store = self.ctx.store
-        if not store.set_state(job.id, JobState.STAGING, only_from=(JobState.QUEUED,
-                                                                    JobState.STAGING)):
+        if not store.move(job.id, Move.STAGE):
             return store.get_job(job.id)
         self._phase = JobState.STAGING
         store.set_progress(job.id, 0)
@@ -181,8 +170,7 @@ class JobRunner:
 
     def _upload(self, job: Job) -> Job:
         store = self.ctx.store
-        if not store.set_state(job.id, JobState.UPLOADING, only_from=(
-                JobState.QUEUED, JobState.STAGING, JobState.UPLOADING)):
+        if not store.move(job.id, Move.UPLOAD):
             return store.get_job(job.id)
         self._phase = JobState.UPLOADING
         staging.check_unchanged(job.items)
@@ -197,7 +185,7 @@ class JobRunner:
         finally:
             bundle.close()
             tus.session.close()
-        store.set_state(job.id, JobState.VERIFYING, only_from=(JobState.UPLOADING,))
+        store.move(job.id, Move.VERIFY)
         # Verifying needs the manifest and the upload URL, not the items.
         return store.get_job(job.id, with_items=False)
 
@@ -213,12 +201,10 @@ class JobRunner:
             if status == 404:
                 # The portal lost the upload (e.g. expired before it completed): send again.
                 store.forget_upload_url(job)
-                store.set_state(job.id, JobState.QUEUED, only_from=(JobState.VERIFYING,),
-                                error="The portal no longer knows the upload; sending it again.")
+                store.move(job.id, Move.REQUEUE, error=AppError("portal_lost_upload").stored())
                 return
             if waited >= self.ctx.verify_timeout:
-                store.set_error(job.id, "The portal is still verifying the upload; the receipt "
-                                        "will be fetched on the next run.")
+                store.set_error(job.id, AppError("receipt_pending").stored())
                 return
             self.ctx.sleep(delay)
             waited += delay
@@ -226,10 +212,10 @@ class JobRunner:
         store.set_receipt(job.id, body)
         verdict = check_receipt(body, job.manifest)
         if verdict.ok:
-            if store.set_state(job.id, JobState.DONE, only_from=(JobState.VERIFYING,)):
+            if store.move(job.id, Move.FINISH):
                 staging.remove_staging(self.ctx.staging_root, job.id)
         else:
-            self._fail(verdict.message)
+            self._fail(verdict.error)
 
     def _control_verifying(self) -> None:
         state = self.ctx.store.state_of(self.job_id)
@@ -253,6 +239,6 @@ class JobRunner:
         """Terminate the server-side upload (tus DELETE) and remove the staged copy."""
         try:
             self._terminate(job)
-        except TransferError as exc:
+        except AppError as exc:
             log.warning("could not terminate the upload of job %s: %s", job.id, exc)
         staging.remove_staging(self.ctx.staging_root, job.id)

@@ -21,14 +21,12 @@ from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.transfers import lease, staging
 from downloadmanager.core.transfers.errors import JobControlInterrupt
 from downloadmanager.core.transfers.job_runner import JobContext, JobRunner
-from downloadmanager.core.transfers.model import JobState
+from downloadmanager.core.transfers.model import RUNNABLE, JobState
 from downloadmanager.core.transfers.settings import TransferSettings
 from downloadmanager.core.transfers.store import QueueStore
 from downloadmanager.core.transfers.throttle import BandwidthLimiter
 
 log = logging.getLogger(__name__)
-
-RUNNABLE = (JobState.QUEUED, JobState.STAGING, JobState.UPLOADING, JobState.VERIFYING)
 
 PortalFactory = Callable[[str, str], PortalClient]
 
@@ -85,9 +83,10 @@ class QueueRunner:
                           owner=self.owner, staging_root=self.staging_root,
                           chunk_size=self.settings.chunk_size,
                           max_chunk_size=self.settings.max_chunk_size, limiter=self.limiter,
-                          free_space=self.free_space, window_open=self._may_continue)
+                          free_space=self.free_space,
+                          window_open_or_raise=self._window_open_or_raise)
 
-    def _may_continue(self) -> bool:
+    def _window_open_or_raise(self) -> bool:
         # Asked by every job between two chunks: after shutdown() the job
         # stops where it is (state kept), and the next run continues it.
         if self._stopping.is_set():

@@ -82,7 +82,16 @@ ALTER TABLE jobs ADD COLUMN study_description TEXT;
 ALTER TABLE jobs ADD COLUMN study_date TEXT
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+# Version 4: jobs.error holds an error of the one error model (core/errors.py)
+# as JSON {"code", "params"}; older rows hold English prose, which becomes the
+# generic code "legacy_text" with the old text as its parameter.
+_V4 = """
+UPDATE jobs SET error = json_object('code', 'legacy_text', 'params', json_object('text', error))
+    WHERE error IS NOT NULL
+      AND CASE WHEN json_valid(error) THEN json_type(error, '$.code') IS NOT 'text' ELSE 1 END
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

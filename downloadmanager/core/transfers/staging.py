@@ -79,11 +79,8 @@ def stage_items(job: Job, root: Path, *, free_space: FreeSpace = disk_free,
     needed = total - already + SPACE_MARGIN
     free = free_space(folder)
     if free < needed:
-        raise DiskFullError(
-            f"Not enough free disk space to stage the study: it needs {_human(needed)} in "
-            f"{folder.parent}, but only {_human(free)} are free. Free up space and run "
-            f"'downloadmanager transfers retry {job.id}' (nothing has been lost), "
-            f"or upload a local folder with --no-staging.")
+        raise DiskFullError("disk_full", path=str(folder.parent), need=_human(needed),
+                            free=_human(free))
     done = 0
     staged: list[JobItem] = []
     for item in job.items:
@@ -111,13 +108,12 @@ def hash_in_place(job: Job, *, progress: Progress | None = None,
         if should_stop is not None:
             should_stop()
         if item.zip_member is not None:
-            raise StagingError("Files inside a ZIP archive cannot be uploaded without staging; "
-                               "leave out --no-staging.")
+            raise StagingError("zip_needs_staging")
         path = Path(item.source_path)
         before = _stat(path)
         digest = _hash_file(path)
         if _stat(path) != before:
-            raise SourceChangedError(f"{path} changed while it was being read.")
+            raise SourceChangedError("source_changed_while_reading", path=str(path))
         done += item.size
         if progress is not None:
             progress(done, total)
@@ -135,13 +131,9 @@ def check_unchanged(items: list[JobItem]) -> None:
         try:
             now = _stat(path)
         except FileNotFoundError:
-            raise SourceChangedError(
-                f"{path} is gone since the upload was queued. Put it back, or cancel this "
-                f"transfer and upload the folder again.") from None
+            raise SourceChangedError("source_gone", path=str(path)) from None
         if now != (item.size, item.mtime_ns):
-            raise SourceChangedError(
-                f"{path} changed since the upload was queued (size or modification time "
-                f"differs), so the upload cannot simply continue.")
+            raise SourceChangedError("source_changed", path=str(path))
 
 
 def freeze_manifest(job: Job, items: list[JobItem]) -> tuple[bytes, str, int]:
@@ -186,35 +178,31 @@ def _copy_hashing(item: JobItem, target: Path) -> str:
     try:
         source = open_source(item.source_path, item.zip_member)
     except OSError as exc:
-        raise StagingError(f"Cannot read {item.source_path}: {exc.strerror or exc}. "
-                           f"Is the CD still in the drive?") from exc
+        raise StagingError("medium_unreadable", path=item.source_path,
+                           detail=str(exc.strerror or exc)) from exc
     try:
         with open(partial, "wb") as out:
             while True:
                 try:
                     block = source.read(COPY_BLOCK)
                 except OSError as exc:
-                    raise StagingError(
-                        f"Reading {item.source_path} failed: {exc.strerror or exc}. "
-                        f"Is the CD still in the drive (or damaged)?") from exc
+                    raise StagingError("medium_read_failed", path=item.source_path,
+                                       detail=str(exc.strerror or exc)) from exc
                 if not block:
                     break
                 digest.update(block)
                 out.write(block)
                 copied += len(block)
         if copied != item.size:
-            raise StagingError(f"{item.source_path} has {copied} bytes, expected {item.size}: "
-                               f"the medium changed since it was scanned. Scan it again.")
+            raise StagingError("medium_changed", path=item.source_path, copied=copied,
+                               expected=item.size)
         os.replace(partial, target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
         if _is_disk_full(exc):
-            raise DiskFullError(
-                f"The disk ran full while staging the study into {target.parent.parent}. "
-                f"Free up space and run 'downloadmanager transfers retry' (nothing has been "
-                f"lost).") from exc
-        raise StagingError(f"Copying {item.source_path} to the staging area failed: "
-                           f"{exc.strerror or exc}") from exc
+            raise DiskFullError("staging_disk_ran_full", path=str(target.parent.parent)) from exc
+        raise StagingError("staging_copy_failed", path=item.source_path,
+                           detail=str(exc.strerror or exc)) from exc
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

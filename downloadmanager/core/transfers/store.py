@@ -13,13 +13,23 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 from downloadmanager.core import paths
+from downloadmanager.core.errors import AppError
 from downloadmanager.core.transfers import lease, schema
-from downloadmanager.core.transfers.model import Job, JobItem, JobState, receipt_from_text
+from downloadmanager.core.transfers.model import (
+    IllegalTransitionError,
+    Job,
+    JobItem,
+    JobState,
+    Move,
+    legal_sources,
+    receipt_from_text,
+)
 
 _ITEM_COLUMNS = ("seq", "kind", "name", "source_path", "zip_member", "staged_path", "size",
                  "mtime_ns", "sha256", "sop_instance_uid", "sop_class_uid",
@@ -31,11 +41,11 @@ def utc_now_text() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class JobNotFoundError(LookupError):
+class JobNotFoundError(AppError, LookupError):
     """No job with that id."""
 
     def __init__(self, job_id: int) -> None:
-        super().__init__(f"There is no transfer with id {job_id} (see 'downloadmanager transfers list').")
+        super().__init__("job_not_found", id=job_id)
 
 
 def _use_wal(conn: sqlite3.Connection, timeout_s: float = 30.0) -> None:
@@ -94,9 +104,26 @@ class QueueStore:
 
     # -- writing ---------------------------------------------------------------
 
-    def _write(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``): COMMIT on success, ROLLBACK on any error.
+
+        Every write of the store goes through here, so a failure never leaves
+        the shared connection inside an open transaction.
+        """
         with self._lock:
-            return self._conn.execute(sql, tuple(params))
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _write(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
+        with self.transaction() as conn:
+            return conn.execute(sql, tuple(params))
 
     def add_job(self, *, server: str, account: str, community: str, study_instance_uid: str,
                 items: list[JobItem], note: str | None = None, source: str = "",
@@ -108,30 +135,45 @@ class QueueStore:
         """
         now = utc_now_text()
         total = sum(i.size for i in items)
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                cur = self._conn.execute(
-                    "INSERT INTO jobs (created_at, updated_at, server, account, community, "
-                    "study_instance_uid, note, source, use_staging, state, bytes_total, "
-                    "study_description, study_date) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (now, now, server, account, community, study_instance_uid, note, source,
-                     int(use_staging), JobState.QUEUED.value, total, study_description,
-                     study_date))
-                job_id = int(cur.lastrowid)
-                self._conn.executemany(
-                    f"INSERT INTO job_items (job_id, {', '.join(_ITEM_COLUMNS)}) "
-                    f"VALUES (?{', ?' * len(_ITEM_COLUMNS)})",
-                    [(job_id, *(getattr(i, c) for c in _ITEM_COLUMNS)) for i in items])
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO jobs (created_at, updated_at, server, account, community, "
+                "study_instance_uid, note, source, use_staging, state, bytes_total, "
+                "study_description, study_date) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (now, now, server, account, community, study_instance_uid, note, source,
+                 int(use_staging), JobState.QUEUED.value, total, study_description,
+                 study_date))
+            job_id = int(cur.lastrowid)
+            conn.executemany(
+                f"INSERT INTO job_items (job_id, {', '.join(_ITEM_COLUMNS)}) "
+                f"VALUES (?{', ?' * len(_ITEM_COLUMNS)})",
+                [(job_id, *(getattr(i, c) for c in _ITEM_COLUMNS)) for i in items])
         return job_id
+
+    def move(self, job_id: int, move: Move, *, error: str | None = None,
+             keep_error: bool = False) -> bool:
+        """Apply MOVE of the transition table if the job is in one of its sources; True if it moved.
+
+        ERROR is the stored form of an :class:`~downloadmanager.core.errors.AppError`
+        (``error.stored()``) or None; KEEP_ERROR leaves the current one.
+        """
+        return self.set_state(job_id, move.target, only_from=move.sources, error=error,
+                              keep_error=keep_error)
 
     def set_state(self, job_id: int, state: JobState, *, only_from: Iterable[JobState] | None = None,
                   error: str | None = None, keep_error: bool = False) -> bool:
-        """Move a job to STATE (if it is in one of ONLY_FROM); True if it moved."""
+        """Move a job to STATE if it is in one of ONLY_FROM (default: any legal source); True if it moved.
+
+        Raises :class:`IllegalTransitionError` when ONLY_FROM names a state
+        from which the transition table (``model.Move``) never reaches STATE.
+        """
+        legal = legal_sources(state)
+        if only_from is None:
+            only_from = legal
+        only_from = list(only_from)
+        for source in only_from:
+            if source not in legal:
+                raise IllegalTransitionError(source, state)
         sql = "UPDATE jobs SET state=?, updated_at=?"
         params: list = [state.value, utc_now_text()]
         if not keep_error:
@@ -139,10 +181,9 @@ class QueueStore:
             params.append(error)
         sql += " WHERE id=?"
         params.append(job_id)
-        if only_from is not None:
-            states = [s.value for s in only_from]
-            sql += f" AND state IN ({', '.join('?' * len(states))})"
-            params.extend(states)
+        states = [s.value for s in only_from]
+        sql += f" AND state IN ({', '.join('?' * len(states))})"
+        params.extend(states)
         return self._write(sql, params).rowcount == 1
 
     def set_progress(self, job_id: int, bytes_done: int) -> None:
@@ -158,57 +199,45 @@ class QueueStore:
     def set_prepared(self, job_id: int, items: list[JobItem], manifest: bytes,
                      fingerprint: str, bytes_total: int) -> None:
         """Store the staged/hashed items and the frozen manifest of a job in one transaction."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.executemany(
-                    "UPDATE job_items SET staged_path=?, sha256=?, mtime_ns=?, size=? "
-                    "WHERE job_id=? AND seq=?",
-                    [(i.staged_path, i.sha256, i.mtime_ns, i.size, job_id, i.seq) for i in items])
-                self._conn.execute(
-                    "UPDATE jobs SET manifest=?, fingerprint=?, bytes_total=?, bytes_done=0, "
-                    "updated_at=? WHERE id=?",
-                    (manifest, fingerprint, bytes_total, utc_now_text(), job_id))
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE job_items SET staged_path=?, sha256=?, mtime_ns=?, size=? "
+                "WHERE job_id=? AND seq=?",
+                [(i.staged_path, i.sha256, i.mtime_ns, i.size, job_id, i.seq) for i in items])
+            conn.execute(
+                "UPDATE jobs SET manifest=?, fingerprint=?, bytes_total=?, bytes_done=0, "
+                "updated_at=? WHERE id=?",
+                (manifest, fingerprint, bytes_total, utc_now_text(), job_id))
 
     def clear_prepared(self, job_id: int) -> None:
         """Forget a job's manifest, hashes and upload so it is prepared afresh."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.execute(
+        with self.transaction() as conn:
+            conn.execute(
                 "UPDATE job_items SET staged_path=NULL, sha256=NULL, mtime_ns=NULL WHERE job_id=?",
                 (job_id,))
-            self._conn.execute(
+            conn.execute(
                 "UPDATE jobs SET manifest=NULL, fingerprint=NULL, upload_url=NULL, bytes_done=0, "
                 "receipt=NULL, updated_at=? WHERE id=?", (utc_now_text(), job_id))
-            self._conn.execute("COMMIT")
 
     def remember_upload_url(self, job: Job, url: str) -> None:
         """Durably store a freshly created upload URL (job row and fingerprint table)."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.execute("UPDATE jobs SET upload_url=?, updated_at=? WHERE id=?",
-                               (url, utc_now_text(), job.id))
-            self._conn.execute(
+        with self.transaction() as conn:
+            conn.execute("UPDATE jobs SET upload_url=?, updated_at=? WHERE id=?",
+                         (url, utc_now_text(), job.id))
+            conn.execute(
                 "INSERT OR REPLACE INTO upload_urls (server, account, fingerprint, url, created_at) "
                 "VALUES (?,?,?,?,?)", (job.server, job.account, job.fingerprint, url, utc_now_text()))
-            self._conn.execute("COMMIT")
         job.upload_url = url
 
     def forget_upload_url(self, job: Job) -> None:
         """Drop an upload URL the server no longer knows (or that was terminated)."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.execute("UPDATE jobs SET upload_url=NULL, bytes_done=0, updated_at=? "
-                               "WHERE id=?", (utc_now_text(), job.id))
+        with self.transaction() as conn:
+            conn.execute("UPDATE jobs SET upload_url=NULL, bytes_done=0, updated_at=? "
+                         "WHERE id=?", (utc_now_text(), job.id))
             if job.fingerprint:
-                self._conn.execute(
+                conn.execute(
                     "DELETE FROM upload_urls WHERE server=? AND account=? AND fingerprint=?",
                     (job.server, job.account, job.fingerprint))
-            self._conn.execute("COMMIT")
         job.upload_url = None
 
     def lookup_upload_url(self, server: str, account: str, fingerprint: str) -> str | None:
@@ -229,25 +258,18 @@ class QueueStore:
     def claim(self, job_id: int, owner: str, seconds: float = lease.LEASE_SECONDS) -> bool:
         """Take the lease of a job unless a live process holds it; True on success."""
         now = time.time()
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._conn.execute("SELECT lease_owner, lease_expires FROM jobs WHERE id=?",
-                                         (job_id,)).fetchone()
-                if row is None:
-                    self._conn.execute("ROLLBACK")
-                    return False
-                holder, expires = row["lease_owner"], row["lease_expires"] or 0.0
-                free = (holder is None or holder == owner or expires < now
-                        or lease.owner_is_dead(holder))
-                if free:
-                    self._conn.execute("UPDATE jobs SET lease_owner=?, lease_expires=? WHERE id=?",
-                                       (owner, now + seconds, job_id))
-                self._conn.execute("COMMIT")
-                return free
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        with self.transaction() as conn:
+            row = conn.execute("SELECT lease_owner, lease_expires FROM jobs WHERE id=?",
+                               (job_id,)).fetchone()
+            if row is None:
+                return False
+            holder, expires = row["lease_owner"], row["lease_expires"] or 0.0
+            free = (holder is None or holder == owner or expires < now
+                    or lease.owner_is_dead(holder))
+            if free:
+                conn.execute("UPDATE jobs SET lease_owner=?, lease_expires=? WHERE id=?",
+                             (owner, now + seconds, job_id))
+            return free
 
     def is_leased(self, job_id: int) -> bool:
         """True while a live runner holds the job (e.g. a cancelled job still stopping)."""

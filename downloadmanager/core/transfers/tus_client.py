@@ -15,12 +15,12 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Protocol
 from urllib.parse import urljoin
 
 import requests
 
+from downloadmanager.core.portal_client import retry_after_seconds
 from downloadmanager.core.transfers.bundle import SEND_PIECE, VirtualBundle
 from downloadmanager.core.transfers.chunk_checksum import ChecksumAhead
 from downloadmanager.core.transfers.errors import (
@@ -131,19 +131,6 @@ def next_chunk_size(current: int, sent: int, seconds: float, *, minimum: int, ma
     return max(minimum, min(maximum, aligned or minimum))
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
-
-
 def _detail(response: requests.Response) -> str:
     text = (response.text or "").strip()
     try:
@@ -213,7 +200,7 @@ class TusClient:
         if self._caps is None:
             response = self._request("OPTIONS", self.endpoint)
             if response.status_code in RETRYABLE_STATUS:
-                raise _Retry(f"OPTIONS answered {response.status_code}", _retry_after(response))
+                raise _Retry(f"OPTIONS answered {response.status_code}", retry_after_seconds(response))
             caps = ServerCapabilities()
             caps.extensions = {e.strip() for e in
                                response.headers.get("Tus-Extension", "").split(",") if e.strip()}
@@ -234,7 +221,7 @@ class TusClient:
         if response.status_code == 201 and response.headers.get("Location"):
             return urljoin(self.endpoint, response.headers["Location"])
         self._raise_for(response, "creating the upload")
-        raise UploadError(f"The server did not create the upload ({response.status_code}).")
+        raise UploadError("upload_not_created", status=response.status_code)
 
     def server_offset(self, url: str) -> int:
         """The number of bytes the server holds for URL (HEAD)."""
@@ -242,7 +229,7 @@ class TusClient:
         if response.status_code in (200, 204) and "Upload-Offset" in response.headers:
             return int(response.headers["Upload-Offset"])
         if response.status_code in (404, 410):
-            raise UploadExpiredError(f"upload {url} is gone ({response.status_code})")
+            raise UploadExpiredError("upload_expired", status=response.status_code)
         self._raise_for(response, "asking the server for the upload's offset")
         raise _Retry(f"HEAD answered {response.status_code} without Upload-Offset")
 
@@ -287,7 +274,7 @@ class TusClient:
         if response.status_code == 460:
             raise _Retry("checksum mismatch (460): sending the chunk again")
         if response.status_code in (404, 410):
-            raise UploadExpiredError(f"upload {url} is gone ({response.status_code})")
+            raise UploadExpiredError("upload_expired", status=response.status_code)
         if response.status_code == 401 and self.auth is not None:
             self.auth.renew()
             raise _Retry("token renewed")
@@ -310,15 +297,14 @@ class TusClient:
     def _raise_for(self, response: requests.Response, doing: str) -> None:
         status = response.status_code
         if status in RETRYABLE_STATUS:
-            raise _Retry(f"server busy ({status})", _retry_after(response))
+            raise _Retry(f"server busy ({status})", retry_after_seconds(response))
         if status == 401:
-            raise AuthenticationError("The portal does not accept the login any more. "
-                                      "Run 'downloadmanager login' again.")
+            raise AuthenticationError("upload_login_rejected")
         if status == 413:
-            raise UploadError(f"The portal refuses a study this large while {doing} (413): "
-                              f"{_detail(response)}")
+            raise UploadError("upload_too_large", detail=_detail(response))
         if 400 <= status < 500:
-            raise UploadError(f"The portal refused {doing} ({status}): {_detail(response)}")
+            log.info("the portal refused %s (%s)", doing, status)
+            raise UploadError("upload_refused", status=status, detail=_detail(response))
 
     # -- the resumable loop -----------------------------------------------------
 
@@ -384,15 +370,12 @@ class TusClient:
                 best = -1
                 attempts += 1
                 if attempts > self.max_attempts:
-                    raise UploadError("The portal keeps losing the upload; try again later.") \
-                        from exc
+                    raise UploadError("upload_keeps_getting_lost") from exc
             except _Retry as exc:
                 attempts += 1
                 if attempts > self.max_attempts:
-                    raise NetworkError(
-                        f"The portal could not be reached reliably ({exc}); the upload stopped "
-                        f"after {attempts - 1} attempts and will continue from where it was.") \
-                        from exc
+                    raise NetworkError("portal_unreliable", detail=str(exc),
+                                       attempts=attempts - 1) from exc
                 delay = self.backoff_delay(attempts, exc.retry_after)
                 log.info("upload interrupted (%s); retrying in %.1f s", exc, delay)
                 self.sleep(delay)

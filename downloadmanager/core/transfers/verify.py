@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from downloadmanager.core.transfers.errors import VerificationError
+
 OK_STATUSES = {"accepted", "already_present"}
 MAX_LISTED = 5
 
@@ -19,7 +21,8 @@ class Verdict:
     """The outcome of a receipt check."""
 
     ok: bool
-    message: str
+    #: Why the study is not done (None when it is).
+    error: VerificationError | None
     problems: list[tuple[str, str]]  # (member name, reason)
 
 
@@ -32,8 +35,7 @@ def check_receipt(receipt: dict, manifest: bytes) -> Verdict:
     state = receipt.get("state")
     if state == "rejected":
         reason = receipt.get("reason") or "no reason given"
-        return Verdict(False, f"The portal rejected the whole upload: {reason}. "
-                              f"Retry it; if it happens again, contact the recipient.",
+        return Verdict(False, VerificationError("receipt_rejected", reason=reason),
                        [("bundle", reason)])
     problems: list[tuple[str, str]] = []
     for name in expected:
@@ -50,14 +52,15 @@ def check_receipt(receipt: dict, manifest: bytes) -> Verdict:
     if receipt.get("study_instance_uid") not in (None, sent["study_instance_uid"]):
         problems.append(("bundle", "the receipt is for a different study"))
     if not problems and state == "done":
-        count = len(sent["instances"])
-        docs = len(sent["documents"])
-        extra = f" and {docs} document(s)" if docs else ""
-        return Verdict(True, f"All {count} images{extra} arrived and were verified.", [])
+        return Verdict(True, None, [])
     if not problems:
         problems.append(("bundle", f"receipt state is {state!r}, not 'done'"))
     listed = "; ".join(f"{n}: {r}" for n, r in problems[:MAX_LISTED])
-    more = f" (and {len(problems) - MAX_LISTED} more)" if len(problems) > MAX_LISTED else ""
-    return Verdict(False, f"{len(problems)} of {len(expected)} files were not accepted by the "
-                          f"portal: {listed}{more}. See the receipt with 'downloadmanager "
-                          f"transfers show'; retry to upload the study again.", problems)
+    if len(problems) > MAX_LISTED:
+        error = VerificationError("receipt_incomplete_more", failed=len(problems),
+                                  total=len(expected), listed=listed,
+                                  more=len(problems) - MAX_LISTED)
+    else:
+        error = VerificationError("receipt_incomplete", failed=len(problems),
+                                  total=len(expected), listed=listed)
+    return Verdict(False, error, problems)

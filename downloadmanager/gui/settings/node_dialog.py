@@ -15,7 +15,12 @@ from PySide6.QtWidgets import (
 from downloadmanager.core.dicomnet import DicomNode
 from downloadmanager.core.dicomnet.errors import NodeError
 from downloadmanager.core.dicomnet.nodes import DEFAULT_CALLING_AE
+from downloadmanager.gui.i18n import error_text
 from downloadmanager.gui.settings.common import ERROR_STYLE, status_label, show_status
+
+
+class _Invalid(ValueError):
+    """An entry of the dialog itself is wrong (the text is already translated)."""
 
 
 class NodeDialog(QDialog):
@@ -58,19 +63,19 @@ class NodeDialog(QDialog):
         self.host_edit.setPlaceholderText("192.168.1.10")
 
     def build_node(self) -> DicomNode:
-        """The node as entered; raises :class:`NodeError` with the core's message."""
+        """The node as entered; raises :class:`NodeError` (core) or ``_Invalid`` (this dialog)."""
         name = self.name_edit.text().strip()
         if not name:
-            raise NodeError(self.tr("Please give the node a name."))
+            raise _Invalid(self.tr("Please give the node a name."))
         if name in self.taken:
-            raise NodeError(self.tr("A node named %1 exists already.").replace("%1", name))
+            raise _Invalid(self.tr("A node named %1 exists already.").replace("%1", name))
         return DicomNode(self.ae_edit.text().strip(), self.host_edit.text().strip(),
                          self.port_spin.value(), self.calling_edit.text().strip(), name)
 
     def accept(self) -> None:
         try:
             self.node = self.build_node()
-        except NodeError as exc:
-            show_status(self.error, str(exc), ERROR_STYLE)
+        except (NodeError, _Invalid) as exc:
+            show_status(self.error, error_text(exc), ERROR_STYLE)
             return
         super().accept()

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout
 
 from downloadmanager.core.dicomnet import DicomNetError, DicomNode, echo, load_nodes, remove_node, save_node
+from downloadmanager.gui.i18n import error_text
 from downloadmanager.gui.bridge import Bridge, Task
 from downloadmanager.gui.settings.common import ERROR_STYLE, OK_STYLE, Section, show_status, status_label
 from downloadmanager.gui.settings.node_dialog import NodeDialog
@@ -72,7 +73,7 @@ class PacsSection(Section):
             self.nodes = load_nodes()
         except DicomNetError as exc:
             self.nodes = {}
-            show_status(self.result, str(exc), ERROR_STYLE)
+            show_status(self.result, error_text(exc), ERROR_STYLE)
         self._fill()
 
     def _fill(self, select: str | None = None) -> None:
@@ -167,6 +168,6 @@ class PacsSection(Section):
                         .replace("%1", node.spec).replace("%2", result.text), ERROR_STYLE)
 
     def _echo_failed(self, node: DicomNode, error: BaseException) -> None:
-        detail = str(error) if isinstance(error, DicomNetError) else type(error).__name__
+        detail = error_text(error) if isinstance(error, DicomNetError) else type(error).__name__
         show_status(self.result, self.tr("No connection to %1: %2").replace("%1", node.spec)
                     .replace("%2", detail), ERROR_STYLE)

@@ -1,0 +1,115 @@
+"""Core errors as the command line shows them: in the user's language, with a command hint.
+
+The language is the settings' language ("de"/"en"); with "system" (the
+default) it follows ``LC_ALL``/``LC_MESSAGES``/``LANG``. Core messages never
+name commands; the hints here do, for the codes where a command helps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from downloadmanager.core.errors import AppError, decode_stored, language_from_environment, render
+
+#: Command hints per error code, in both languages. ``{job}`` is the transfer's id.
+HINTS: dict[str, dict[str, str]] = {
+    "not_logged_in": {
+        "de": "Anmelden mit: downloadmanager login --server {server} --email {email}",
+        "en": "Log in with: downloadmanager login --server {server} --email {email}",
+    },
+    "login_no_longer_accepted": {
+        "de": "Erneut anmelden mit: downloadmanager login --server {server} --email {email}",
+        "en": "Log in again with: downloadmanager login --server {server} --email {email}",
+    },
+    "upload_login_rejected": {
+        "de": "Erneut anmelden mit: downloadmanager login",
+        "en": "Log in again with: downloadmanager login",
+    },
+    "disk_full": {
+        "de": ("Platz schaffen und 'downloadmanager transfers retry {job}' ausführen (nichts ist "
+               "verloren) oder einen lokalen Ordner mit --no-staging hochladen."),
+        "en": ("Free up space and run 'downloadmanager transfers retry {job}' (nothing has been "
+               "lost), or upload a local folder with --no-staging."),
+    },
+    "staging_disk_ran_full": {
+        "de": "Platz schaffen und 'downloadmanager transfers retry {job}' ausführen.",
+        "en": "Free up space and run 'downloadmanager transfers retry {job}'.",
+    },
+    "zip_needs_staging": {
+        "de": "Lassen Sie --no-staging weg.",
+        "en": "Leave out --no-staging.",
+    },
+    "source_changed_retry": {
+        "de": "Wiederholen mit: downloadmanager transfers retry {job}",
+        "en": "Retry with: downloadmanager transfers retry {job}",
+    },
+    "continues_later": {
+        "de": "Sofort fortsetzen mit: downloadmanager transfers run",
+        "en": "Continue now with: downloadmanager transfers run",
+    },
+    "unexpected_error": {
+        "de": "Wiederholen mit: downloadmanager transfers retry {job}",
+        "en": "Retry with: downloadmanager transfers retry {job}",
+    },
+    "receipt_incomplete": {
+        "de": "Empfangsbestätigung: downloadmanager transfers show {job}",
+        "en": "See the receipt: downloadmanager transfers show {job}",
+    },
+    "receipt_incomplete_more": {
+        "de": "Empfangsbestätigung: downloadmanager transfers show {job}",
+        "en": "See the receipt: downloadmanager transfers show {job}",
+    },
+    "job_not_found": {
+        "de": "Alle Übertragungen: downloadmanager transfers list",
+        "en": "All transfers: downloadmanager transfers list",
+    },
+}
+
+
+def cli_language() -> str:
+    """The language of the command line's messages: the settings' language, else LANG."""
+    try:
+        from downloadmanager.core.settings import load_settings
+
+        chosen = load_settings().language
+    except Exception:  # noqa: BLE001 - a damaged settings file must not hide the error itself
+        chosen = "system"
+    return chosen if chosen in ("de", "en") else language_from_environment()
+
+
+def hint(code: str, params: dict[str, Any], lang: str, job: int | str = "ID") -> str:
+    """The command hint for CODE in LANG ("" when there is none)."""
+    entry = HINTS.get(code)
+    if entry is None:
+        return ""
+    values = {k: v for k, v in params.items() if isinstance(v, (str, int, float))}
+    values.setdefault("job", job)
+    try:
+        return (entry.get(lang) or entry["en"]).format(**values)
+    except KeyError:
+        return ""
+
+
+def _with_hint(text: str, code: str, params: dict[str, Any], lang: str,
+               job: int | str) -> str:
+    extra = hint(code, params, lang, job)
+    return f"{text} {extra}" if extra else text
+
+
+def describe(error: BaseException, lang: str | None = None, *, job: int | str = "ID") -> str:
+    """ERROR as a line for the terminal: the message in LANG plus a command hint."""
+    lang = lang or cli_language()
+    if isinstance(error, AppError):
+        return _with_hint(error.message(lang), error.code, error.params, lang, job)
+    return str(error)
+
+
+def describe_stored(stored: str | None, lang: str | None = None, *,
+                    job: int | str = "ID") -> str:
+    """A job's stored error (``jobs.error``) as a line for the terminal ("" for none)."""
+    value = decode_stored(stored)
+    if value is None:
+        return ""
+    lang = lang or cli_language()
+    return _with_hint(render(value["code"], value["params"], lang), value["code"],
+                      value["params"], lang, job)

@@ -1,0 +1,422 @@
+"""Every text the client core shows a user, in German and English, by stable code.
+
+One entry per code: ``{"de": ..., "en": ...}`` with ``{placeholders}`` for
+the parameters of :class:`downloadmanager.core.errors.AppError`. Codes are
+stored in the queue database, so never rename one; add a new code instead.
+No entry gives command-line advice (the command line adds its own hints).
+
+The wording for a wrong code and a wrong birth date is one and the same on
+purpose: it must never tell whether a code exists.
+"""
+
+from __future__ import annotations
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    # -- generic ------------------------------------------------------------------------
+    "legacy_text": {
+        "de": "Meldung einer früheren Programmversion: {text}",
+        "en": "Message from an earlier program version: {text}",
+    },
+    "unknown_code": {
+        "de": "Fehler „{code}“ (von einer neueren Programmversion gemeldet).",
+        "en": "Error \"{code}\" (reported by a newer program version).",
+    },
+    "unexpected_error": {
+        "de": "Unerwarteter Fehler ({detail}). Bitte erneut versuchen.",
+        "en": "Unexpected error ({detail}). Please try again.",
+    },
+    # -- job states (used as words inside other messages) --------------------------------
+    "state_queued": {"de": "wartend", "en": "queued"},
+    "state_staging": {"de": "in Vorbereitung", "en": "staging"},
+    "state_uploading": {"de": "beim Hochladen", "en": "uploading"},
+    "state_verifying": {"de": "in Prüfung", "en": "verifying"},
+    "state_done": {"de": "fertig", "en": "done"},
+    "state_failed": {"de": "fehlgeschlagen", "en": "failed"},
+    "state_paused": {"de": "angehalten", "en": "paused"},
+    "state_cancelled": {"de": "abgebrochen", "en": "cancelled"},
+    # -- access codes and downloads -----------------------------------------------------
+    "code_or_birth_date_wrong": {
+        "de": "Code oder Geburtsdatum stimmen nicht. Bitte prüfen Sie beide Angaben.",
+        "en": "The code or the birth date is not correct. Please check both.",
+    },
+    "too_many_attempts": {
+        "de": "Zu viele Versuche. Bitte warten Sie {wait} und versuchen Sie es dann erneut.",
+        "en": "Too many attempts. Please wait {wait} and try again.",
+    },
+    "code_expired": {
+        "de": "Dieser Code ist am {date} abgelaufen. Bitte fordern Sie einen neuen Code an.",
+        "en": "This code expired on {date}. Please ask for a new code.",
+    },
+    "code_expired_no_date": {
+        "de": "Dieser Code ist abgelaufen. Bitte fordern Sie einen neuen Code an.",
+        "en": "This code has expired. Please ask for a new code.",
+    },
+    "code_wrong_length": {
+        "de": "Ein Zugangscode hat 12 Zeichen (z. B. K7PX-92QD-M4H3); eingegeben wurden {count}.",
+        "en": "An access code has 12 characters (e.g. K7PX-92QD-M4H3); {count} were entered.",
+    },
+    "code_lookalike": {
+        "de": ("Der Code enthält „{chars}“. Zugangscodes verwenden nie 0, 1, I, L oder O "
+               "(Verwechslungsgefahr). Bitte lesen Sie den Code noch einmal genau ab."),
+        "en": ("The code contains \"{chars}\". Access codes never use 0, 1, I, L or O "
+               "(they look alike). Please read the code again carefully."),
+    },
+    "code_bad_characters": {
+        "de": "Der Code enthält ungültige Zeichen: „{chars}“. Erlaubt sind Buchstaben und Ziffern.",
+        "en": "The code contains characters that are not allowed: \"{chars}\". Use letters and digits.",
+    },
+    "birth_date_invalid": {
+        "de": "Das Geburtsdatum „{text}“ ist ungültig. Bitte als TT.MM.JJJJ oder JJJJ-MM-TT angeben.",
+        "en": "The birth date \"{text}\" is not valid. Please enter it as DD.MM.YYYY or YYYY-MM-DD.",
+    },
+    "birth_date_future": {
+        "de": "Das Geburtsdatum liegt in der Zukunft.",
+        "en": "The birth date lies in the future.",
+    },
+    "qr_unreadable": {
+        "de": "Im Bild {path} wurde kein QR-Code gefunden. Bitte ein schärferes Foto verwenden oder den Code eintippen.",
+        "en": "No QR code was found in the image {path}. Use a sharper photo or type the code.",
+    },
+    "qr_no_code": {
+        "de": "Der QR-Code enthält keinen Zugangscode.",
+        "en": "The QR code does not contain an access code.",
+    },
+    "image_unreadable": {
+        "de": "Die Bilddatei {path} kann nicht gelesen werden ({detail}).",
+        "en": "The image file {path} cannot be read ({detail}).",
+    },
+    "portal_unreachable": {
+        "de": "Das Portal {url} ist nicht erreichbar ({detail}). Bitte später erneut versuchen.",
+        "en": "The portal {url} cannot be reached ({detail}). Please try again later.",
+    },
+    "portal_error": {
+        "de": "Das Portal hat einen Fehler gemeldet (HTTP {status}). Bitte später erneut versuchen.",
+        "en": "The portal reported an error (HTTP {status}). Please try again later.",
+    },
+    "session_expired": {
+        "de": "Die Sitzung ist abgelaufen. Bitte Code und Geburtsdatum erneut eingeben.",
+        "en": "The session has expired. Please enter the code and birth date again.",
+    },
+    "disk_full": {
+        "de": "Nicht genug freier Speicherplatz in {path}: benötigt {need}, frei {free}.",
+        "en": "Not enough free disk space in {path}: {need} needed, {free} free.",
+    },
+    "checksum_mismatch": {
+        "de": "Bild {name} ist beschädigt angekommen (Prüfsumme falsch); es wird erneut geladen.",
+        "en": "Image {name} arrived damaged (checksum mismatch); it will be downloaded again.",
+    },
+    "download_incomplete": {
+        "de": "Der Download ist unvollständig: {failed} von {total} Bildern konnten nicht geprüft werden.",
+        "en": "The download is incomplete: {failed} of {total} images could not be verified.",
+    },
+    "server_sent_garbage": {
+        "de": "Das Portal hat unerwartete Daten gesendet ({detail}).",
+        "en": "The portal sent unexpected data ({detail}).",
+    },
+    "target_not_writable": {
+        "de": "In den Zielordner {path} kann nicht geschrieben werden ({detail}).",
+        "en": "The target folder {path} cannot be written to ({detail}).",
+    },
+
+    # -- sharing studies by access code ------------------------------------------------
+    "share_weeks_out_of_range": {
+        "de": "Ein Code gilt 4 bis 12 Wochen (angegeben: {weeks}).",
+        "en": "A code is valid for 4 to 12 weeks ({weeks} given).",
+    },
+    "share_no_studies": {
+        "de": "Keine Untersuchung für den Code angegeben.",
+        "en": "No study given for the code.",
+    },
+    "share_unknown_study": {
+        "de": ("Das Portal kennt die Untersuchung nicht oder sie wurde nicht von Ihnen hochgeladen "
+               "({detail}). Codes gibt es nur für eigene, fertig übertragene Untersuchungen."),
+        "en": ("The portal does not know the study or you did not upload it ({detail}). Codes "
+               "exist only for your own, completely transferred studies."),
+    },
+    "share_not_allowed": {
+        "de": "Dieses Konto darf keine Codes erstellen ({detail}).",
+        "en": "This account may not create codes ({detail}).",
+    },
+    "share_refused": {
+        "de": "Das Portal hat den Code abgelehnt (HTTP {status}): {detail}",
+        "en": "The portal refused the code (HTTP {status}): {detail}",
+    },
+    "share_portal": {
+        "de": "Das Portal ist nicht erreichbar oder die Anmeldung fehlt: {detail}",
+        "en": "The portal cannot be reached or you are not logged in: {detail}",
+    },
+    # -- reading a medium (scan) -----------------------------------------------------
+    "medium_missing": {
+        "de": "{path} existiert nicht: Bitte den Pfad prüfen oder den Datenträger einlegen.",
+        "en": "{path} does not exist: check the path or insert the medium.",
+    },
+    "medium_not_readable": {
+        "de": "{path} kann nicht gelesen werden ({detail}): Bitte die Zugriffsrechte prüfen.",
+        "en": "{path} cannot be read ({detail}): check the permissions.",
+    },
+    "medium_not_a_folder_or_file": {
+        "de": "{path} ist weder ein Ordner noch eine Datei (defekte Verknüpfung, FIFO oder Gerät).",
+        "en": "{path} is neither a folder nor a file (broken link, FIFO or device).",
+    },
+    "scan_cancelled": {
+        "de": "Einlesen nach {files} Dateien abgebrochen.",
+        "en": "Scan cancelled after {files} files.",
+    },
+    # -- DICOM network (PACS) ------------------------------------------------------
+    "ae_title_invalid": {
+        "de": "Ungültiger AE-Titel „{title}“: 1 bis 16 druckbare ASCII-Zeichen, kein Backslash.",
+        "en": "Invalid AE title \"{title}\": 1 to 16 printable ASCII characters, no backslash.",
+    },
+    "node_needs_host": {
+        "de": "Ein DICOM-Knoten braucht einen Rechnernamen oder eine IP-Adresse.",
+        "en": "A DICOM node needs a host name or IP address.",
+    },
+    "node_port_out_of_range": {
+        "de": "Port {port} liegt außerhalb von 1–65535.",
+        "en": "Port {port} is outside 1-65535.",
+    },
+    "node_spec_invalid": {
+        "de": "„{spec}“ ist kein DICOM-Knoten: Schreibweise AET@HOST:PORT, z. B. PACS@192.168.1.10:104.",
+        "en": "\"{spec}\" is not a DICOM node: write AET@HOST:PORT, e.g. PACS@192.168.1.10:104.",
+    },
+    "node_list_unreadable": {
+        "de": "Die Liste der DICOM-Knoten {path} kann nicht gelesen werden ({detail}).",
+        "en": "The list of DICOM nodes {path} cannot be read ({detail}).",
+    },
+    "node_needs_name": {
+        "de": "Ein gespeicherter DICOM-Knoten braucht einen Namen.",
+        "en": "A saved DICOM node needs a name.",
+    },
+    "node_unknown": {
+        "de": "Es gibt keinen gespeicherten DICOM-Knoten „{name}“; geben Sie AET@HOST:PORT an.",
+        "en": "There is no saved DICOM node \"{name}\"; give AET@HOST:PORT instead.",
+    },
+    "association_context_count": {
+        "de": "Eine Verbindung braucht 1 bis 128 Präsentationskontexte, angefragt wurden {count}.",
+        "en": "An association needs 1 to 128 presentation contexts, {count} were requested.",
+    },
+    "association_cannot_connect": {
+        "de": "Keine Verbindung zu {host}:{port} möglich ({detail}).",
+        "en": "Cannot connect to {host}:{port} ({detail}).",
+    },
+    "association_rejected": {
+        "de": "Die Gegenstelle hat die Verbindung abgelehnt ({reason}).",
+        "en": "The peer rejected the association ({reason}).",
+    },
+    "association_request_aborted": {
+        "de": "Die Gegenstelle hat die Verbindungsanfrage abgebrochen.",
+        "en": "The peer aborted the association request.",
+    },
+    "association_unexpected_pdu": {
+        "de": "Die Gegenstelle hat unerwartet geantwortet (PDU-Typ {pdu_type}).",
+        "en": "The peer answered unexpectedly (PDU type {pdu_type}).",
+    },
+    "association_failed": {
+        "de": "Die Verbindung zu {host}:{port} ist fehlgeschlagen ({detail}).",
+        "en": "The association with {host}:{port} failed ({detail}).",
+    },
+    "association_lost": {
+        "de": "Die Verbindung zur Gegenstelle ist abgerissen ({detail}).",
+        "en": "The connection to the peer was lost ({detail}).",
+    },
+    "association_aborted": {
+        "de": "Die Gegenstelle hat die Verbindung abgebrochen.",
+        "en": "The peer aborted the association.",
+    },
+    "association_released_early": {
+        "de": "Die Gegenstelle hat die Verbindung mitten in einer Anfrage beendet.",
+        "en": "The peer released the association during a request.",
+    },
+    "dimse_timeout": {
+        "de": "Die Gegenstelle hat nicht rechtzeitig geantwortet (DIMSE-Zeitlimit); die Verbindung wurde abgebrochen.",
+        "en": "The peer did not answer in time (DIMSE timeout); the association was aborted.",
+    },
+    "dimse_unexpected_answer": {
+        "de": "Die Gegenstelle hat mit einer unerwarteten Nachricht geantwortet.",
+        "en": "The peer answered with an unexpected message.",
+    },
+    "echo_not_accepted": {
+        "de": "Die Gegenstelle nimmt den Verbindungstest (C-ECHO) nicht an.",
+        "en": "The peer does not accept the Verification service (C-ECHO).",
+    },
+    # -- portal login and requests ------------------------------------------------------
+    "login_wrong": {
+        "de": "E-Mail-Adresse oder Passwort für {server} stimmen nicht.",
+        "en": "Wrong e-mail or password for {server}.",
+    },
+    "login_too_many_attempts": {
+        "de": "Zu viele fehlgeschlagene Anmeldungen bei {server}. Bitte warten Sie {wait} und versuchen Sie es dann erneut.",
+        "en": "Too many failed logins at {server}. Please wait {wait} and try again.",
+    },
+    "login_refused": {
+        "de": "Das Portal {server} hat die Anmeldung abgelehnt (HTTP {status}): {detail}",
+        "en": "The portal at {server} refused the login (HTTP {status}): {detail}",
+    },
+    "not_logged_in": {
+        "de": "Nicht bei {server} als {email} angemeldet. Bitte melden Sie sich an.",
+        "en": "Not logged in to {server} as {email}. Please log in.",
+    },
+    "login_no_longer_accepted": {
+        "de": "Das Portal {server} akzeptiert die Anmeldung von {email} nicht mehr. Bitte melden Sie sich erneut an.",
+        "en": "The portal at {server} no longer accepts the login of {email}. Please log in again.",
+    },
+    "portal_request_failed": {
+        "de": "Das Portal hat die Anfrage abgelehnt (HTTP {status}): {detail}",
+        "en": "The portal refused the request (HTTP {status}): {detail}",
+    },
+    "unknown_recipient": {
+        "de": "Das Portal kennt die Empfänger-Gemeinschaft {community} nicht.",
+        "en": "The portal does not know the recipient community {community}.",
+    },
+    # -- preparing an upload (staging) -----------------------------------------------
+    "staging_disk_ran_full": {
+        "de": "Beim Vorbereiten der Untersuchung in {path} ist die Festplatte voll gelaufen. Nichts ist verloren.",
+        "en": "The disk ran full while staging the study into {path}. Nothing has been lost.",
+    },
+    "zip_needs_staging": {
+        "de": "Dateien aus einem ZIP-Archiv können nur mit Zwischenkopie hochgeladen werden.",
+        "en": "Files inside a ZIP archive can only be uploaded with a staging copy.",
+    },
+    "source_changed_while_reading": {
+        "de": "{path} hat sich beim Lesen verändert.",
+        "en": "{path} changed while it was being read.",
+    },
+    "source_gone": {
+        "de": ("{path} ist seit dem Einreihen der Übertragung verschwunden. Legen Sie die Datei "
+               "zurück oder brechen Sie die Übertragung ab und senden Sie den Ordner erneut."),
+        "en": ("{path} is gone since the upload was queued. Put it back, or cancel this "
+               "transfer and send the folder again."),
+    },
+    "source_changed": {
+        "de": ("{path} hat sich seit dem Einreihen der Übertragung verändert (Größe oder "
+               "Änderungszeit weichen ab); die Übertragung kann nicht einfach fortgesetzt werden."),
+        "en": ("{path} changed since the upload was queued (size or modification time "
+               "differs), so the upload cannot simply continue."),
+    },
+    "medium_unreadable": {
+        "de": "{path} kann nicht gelesen werden: {detail}. Liegt die CD noch im Laufwerk?",
+        "en": "Cannot read {path}: {detail}. Is the CD still in the drive?",
+    },
+    "medium_read_failed": {
+        "de": "Lesen von {path} ist fehlgeschlagen: {detail}. Liegt die CD noch im Laufwerk (oder ist sie beschädigt)?",
+        "en": "Reading {path} failed: {detail}. Is the CD still in the drive (or damaged)?",
+    },
+    "medium_changed": {
+        "de": ("{path} hat {copied} Bytes statt {expected}: Der Datenträger hat sich seit dem "
+               "Einlesen verändert. Bitte lesen Sie ihn erneut ein."),
+        "en": ("{path} has {copied} bytes, expected {expected}: the medium changed since it "
+               "was scanned. Please scan it again."),
+    },
+    "staging_copy_failed": {
+        "de": "Das Kopieren von {path} in den Zwischenspeicher ist fehlgeschlagen: {detail}",
+        "en": "Copying {path} to the staging area failed: {detail}",
+    },
+    "attachment_missing": {
+        "de": "Der Anhang {path} existiert nicht.",
+        "en": "Attachment {path} does not exist.",
+    },
+    "attachment_not_pdf": {
+        "de": "Der Anhang {path} ist kein PDF-Dokument.",
+        "en": "Attachment {path} is not a PDF document.",
+    },
+    "note_too_long": {
+        "de": "Die Notiz hat {count} Zeichen; das Portal nimmt höchstens {maximum} an. Bitte kürzen Sie sie.",
+        "en": "The note has {count} characters; the portal accepts at most {maximum}. Please shorten it.",
+    },
+    # -- uploading (tus) -------------------------------------------------------------
+    "upload_login_rejected": {
+        "de": "Das Portal akzeptiert die Anmeldung nicht mehr. Bitte melden Sie sich erneut an.",
+        "en": "The portal does not accept the login any more. Please log in again.",
+    },
+    "upload_too_large": {
+        "de": "Das Portal nimmt eine so große Untersuchung nicht an (HTTP 413): {detail}",
+        "en": "The portal refuses a study this large (HTTP 413): {detail}",
+    },
+    "upload_refused": {
+        "de": "Das Portal hat das Hochladen abgelehnt (HTTP {status}): {detail}",
+        "en": "The portal refused the upload (HTTP {status}): {detail}",
+    },
+    "upload_not_created": {
+        "de": "Das Portal hat die Übertragung nicht angelegt (HTTP {status}).",
+        "en": "The portal did not create the upload (HTTP {status}).",
+    },
+    "upload_expired": {
+        "de": "Das Portal kennt die Übertragung nicht mehr (HTTP {status}).",
+        "en": "The portal no longer knows the upload (HTTP {status}).",
+    },
+    "upload_keeps_getting_lost": {
+        "de": "Das Portal verliert die Übertragung immer wieder. Bitte später erneut versuchen.",
+        "en": "The portal keeps losing the upload. Please try again later.",
+    },
+    "portal_unreliable": {
+        "de": ("Das Portal war nicht zuverlässig erreichbar ({detail}); das Hochladen wurde nach "
+               "{attempts} Versuchen angehalten und wird an derselben Stelle fortgesetzt."),
+        "en": ("The portal could not be reached reliably ({detail}); the upload stopped after "
+               "{attempts} attempts and will continue from where it was."),
+    },
+    # -- the transfer queue ----------------------------------------------------------
+    "waiting_for_window": {
+        "de": "Wartet auf das Zeitfenster für Übertragungen.",
+        "en": "Waiting for the upload time window.",
+    },
+    "continues_later": {
+        "de": "{cause} Die Übertragung wird beim nächsten Programmstart automatisch fortgesetzt.",
+        "en": "{cause} It continues automatically the next time the program starts.",
+    },
+    "source_changed_retry": {
+        "de": "{cause} Wiederholen Sie die Übertragung, um die Dateien in ihrem jetzigen Zustand zu senden.",
+        "en": "{cause} Retry the transfer to send the files as they are now.",
+    },
+    "portal_lost_upload": {
+        "de": "Das Portal kennt die Übertragung nicht mehr; sie wird erneut gesendet.",
+        "en": "The portal no longer knows the upload; sending it again.",
+    },
+    "receipt_pending": {
+        "de": "Das Portal prüft die Übertragung noch; die Empfangsbestätigung wird beim nächsten Lauf abgeholt.",
+        "en": "The portal is still verifying the upload; the receipt will be fetched on the next run.",
+    },
+    "receipt_rejected": {
+        "de": ("Das Portal hat die ganze Übertragung abgelehnt: {reason}. Bitte wiederholen; "
+               "geschieht es erneut, wenden Sie sich an den Empfänger."),
+        "en": ("The portal rejected the whole upload: {reason}. Retry it; if it happens again, "
+               "contact the recipient."),
+    },
+    "receipt_incomplete": {
+        "de": ("{failed} von {total} Dateien hat das Portal nicht angenommen: {listed}. Details "
+               "stehen in der Empfangsbestätigung; eine Wiederholung sendet die Untersuchung erneut."),
+        "en": ("{failed} of {total} files were not accepted by the portal: {listed}. The "
+               "receipt has the details; a retry sends the study again."),
+    },
+    "receipt_incomplete_more": {
+        "de": ("{failed} von {total} Dateien hat das Portal nicht angenommen: {listed} (und {more} "
+               "weitere). Details stehen in der Empfangsbestätigung; eine Wiederholung sendet die "
+               "Untersuchung erneut."),
+        "en": ("{failed} of {total} files were not accepted by the portal: {listed} (and {more} "
+               "more). The receipt has the details; a retry sends the study again."),
+    },
+    "job_not_found": {
+        "de": "Es gibt keine Übertragung mit der Nummer {id}.",
+        "en": "There is no transfer with id {id}.",
+    },
+    "cannot_pause": {
+        "de": "Übertragung {id} ist {state}; sie kann nicht angehalten werden.",
+        "en": "Transfer {id} is {state}; it cannot be paused.",
+    },
+    "cannot_resume": {
+        "de": "Übertragung {id} ist {state}; sie kann nicht fortgesetzt werden.",
+        "en": "Transfer {id} is {state}; it cannot be resumed.",
+    },
+    "cannot_retry": {
+        "de": ("Übertragung {id} ist {state}; sie kann nicht wiederholt werden (nur "
+               "fehlgeschlagene oder abgebrochene Übertragungen)."),
+        "en": "Transfer {id} is {state}; it cannot be retried (only failed or cancelled transfers can).",
+    },
+    "cannot_cancel": {
+        "de": "Übertragung {id} ist {state}; sie kann nicht abgebrochen werden.",
+        "en": "Transfer {id} is {state}; it cannot be cancelled.",
+    },
+    "still_stopping": {
+        "de": "Übertragung {id} wird noch beendet; bitte gleich noch einmal versuchen.",
+        "en": "Transfer {id} is still stopping; try again in a moment.",
+    },
+}
