@@ -115,13 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _print_settings_notices() -> None:
     """Tell the user once when the settings file was damaged and reset (see ``core.settings``)."""
+    from downloadmanager.cli.messages import cli_language
     from downloadmanager.core import settings
-    from downloadmanager.core.download.messages import language_from_environment
 
     notices = settings.take_notices()
     if not notices:
         return
-    chosen = settings.load_settings().language
-    lang = chosen if chosen in ("de", "en") else language_from_environment()
+    lang = cli_language()
     for notice in notices:
         print(notice.text(lang), file=sys.stderr)

@@ -419,4 +419,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "de": "Übertragung {id} wird noch beendet; bitte gleich noch einmal versuchen.",
         "en": "Transfer {id} is still stopping; try again in a moment.",
     },
+    # -- the settings file (core/settings.py notices) --
+    "settings_damaged": {
+        "de": "Die Einstellungsdatei {path} war beschädigt und wurde auf die Standardwerte "
+              "zurückgesetzt. Eine Kopie liegt in {backup}.",
+        "en": "The settings file {path} was damaged and has been reset to the defaults. "
+              "A copy is kept in {backup}.",
+    },
+    "settings_values_reset": {
+        "de": "Einige Einstellungen in {path} waren ungültig und wurden auf ihren Standardwert "
+              "zurückgesetzt: {detail}. Eine Kopie der alten Datei liegt in {backup}.",
+        "en": "Some settings in {path} were invalid and have been reset to their default: "
+              "{detail}. A copy of the old file is kept in {backup}.",
+    },
+    "settings_legacy_damaged": {
+        "de": "Die alte Einstellungsdatei {path} war beschädigt und wurde nicht übernommen; "
+              "es gelten die Standardwerte. Sie bleibt als {backup} erhalten.",
+        "en": "The old settings file {path} was damaged and was not taken over; the defaults "
+              "apply. It is kept as {backup}.",
+    },
 }

@@ -178,31 +178,12 @@ class Notice:
     #: Names of the settings concerned (not translated: they are the file's own keys).
     detail: str = ""
 
-    _TEXTS = {
-        "damaged": {
-            "de": "Die Einstellungsdatei {path} war beschädigt und wurde auf die Standardwerte "
-                  "zurückgesetzt. Eine Kopie liegt in {backup}.",
-            "en": "The settings file {path} was damaged and has been reset to the defaults. "
-                  "A copy is kept in {backup}.",
-        },
-        "values_reset": {
-            "de": "Einige Einstellungen in {path} waren ungültig und wurden auf ihren Standardwert "
-                  "zurückgesetzt: {detail}. Eine Kopie der alten Datei liegt in {backup}.",
-            "en": "Some settings in {path} were invalid and have been reset to their default: "
-                  "{detail}. A copy of the old file is kept in {backup}.",
-        },
-        "legacy_damaged": {
-            "de": "Die alte Einstellungsdatei {path} war beschädigt und wurde nicht übernommen; "
-                  "es gelten die Standardwerte. Sie bleibt als {backup} erhalten.",
-            "en": "The old settings file {path} was damaged and was not taken over; the defaults "
-                  "apply. It is kept as {backup}.",
-        },
-    }
-
     def text(self, lang: str = "en") -> str:
-        """The message in LANG ("de" or "en")."""
-        texts = self._TEXTS[self.key]
-        return texts.get(lang, texts["en"]).format(path=self.path, backup=self.backup, detail=self.detail)
+        """The message in LANG ("de" or "en"), from the one catalogue (``core/errors.py``)."""
+        from downloadmanager.core.errors import render
+
+        return render(f"settings_{self.key}", {"path": str(self.path), "backup": str(self.backup),
+                                               "detail": self.detail}, lang)
 
 
 _notices: list[Notice] = []
