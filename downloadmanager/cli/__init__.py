@@ -20,6 +20,7 @@ from downloadmanager.cli import gui as gui_command
 from downloadmanager.cli import inbox as inbox_command
 from downloadmanager.cli import login as login_command
 from downloadmanager.cli import scan as scan_command
+from downloadmanager.cli import self_test as self_test_command
 from downloadmanager.cli import share as share_command
 from downloadmanager.cli import transfers as transfers_command
 from downloadmanager.cli import upload as upload_command
@@ -28,7 +29,7 @@ from downloadmanager.core.logging_setup import configure_logging
 # Each module contributes one or more subcommands.
 COMMAND_MODULES = [scan_command, gui_command, demo_command, login_command, communities_command,
                    upload_command, transfers_command, dicomnet_command, fetch_command,
-                   inbox_command, share_command]
+                   inbox_command, share_command, self_test_command]
 
 
 def build_parser() -> argparse.ArgumentParser:
