@@ -6,10 +6,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from downloadmanager import __version__
 from downloadmanager.core.logging_setup import configure_logging
+from downloadmanager.core.resources import icons_dir
 from downloadmanager.core.settings import load_settings
 from downloadmanager.gui.i18n import LanguageSwitcher
 from downloadmanager.gui.main_window import MainWindow
@@ -21,7 +23,18 @@ def create_application(argv: Sequence[str]) -> QApplication:
     app.setApplicationName("Downloadmanager")
     app.setOrganizationName("Downloadmanager")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(application_icon())
+    # Linux desktops match the window to downloadmanager.desktop (its icon and name).
+    app.setDesktopFileName("downloadmanager")
     return app
+
+
+def application_icon() -> QIcon:
+    """The program's icon in every size shipped in ``resources/icons``."""
+    icon = QIcon()
+    for png in sorted(icons_dir().glob("downloadmanager-*.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 def run_gui(argv: Sequence[str] | None = None, scan_path: Path | None = None) -> int:
