@@ -37,10 +37,13 @@ def application_icon() -> QIcon:
     return icon
 
 
-def run_gui(argv: Sequence[str] | None = None, scan_path: Path | None = None) -> int:
+def run_gui(argv: Sequence[str] | None = None, scan_path: Path | None = None,
+            link: str | None = None) -> int:
     """Show the main window until it is closed; return the exit code.
 
     SCAN_PATH, when given, is read right away (like dropping it on the window).
+    LINK, a ``downloadmanager://HOST/c/CODE`` link (the browser hands it over
+    through the registered URL scheme), opens the Receive page with its code.
     """
     configure_logging()  # the rotating log file the Settings page shows
     app = create_application(sys.argv if argv is None else argv)
@@ -52,4 +55,18 @@ def run_gui(argv: Sequence[str] | None = None, scan_path: Path | None = None) ->
     window.show()
     if scan_path is not None:
         window.send_page.start_scan(scan_path)
+    if link is not None:
+        open_link(window, link)
     return int(app.exec())
+
+
+def open_link(window: MainWindow, link: str) -> None:
+    """Show the Receive page with the code of LINK (a message when it holds none)."""
+    from downloadmanager.core.access_code import AccessCodeError, code_from_payload
+    from downloadmanager.gui.main_window import PAGE_RECEIVE
+
+    window.show_page(PAGE_RECEIVE)
+    try:
+        window.receive_page.open_code(code_from_payload(link))
+    except AccessCodeError as exc:
+        window.receive_page.show_message(exc.message(window.language_switcher.language))
