@@ -124,12 +124,22 @@ def list_downloads(request: Request) -> dict:
 
 
 @router.get("/api/client/latest", summary="Newest version of the desktop program per platform")
-def latest(request: Request, platform: str | None = None) -> dict:
-    """``{"latest": {platform: entry}}``; with ``?platform=windows`` only that platform."""
+def latest(request: Request, platform: str | None = None, current: str | None = None) -> dict:
+    """``{"latest": {platform: entry}}``; with ``?platform=windows`` only that platform.
+
+    With ``platform`` and ``current`` (the version the asking program runs) the
+    answer also says ``"update_available": true|false``, so the program needs no
+    version arithmetic of its own.
+    """
     newest = latest_per_platform(refresh(request.app))
-    if platform is not None:
-        newest = {platform: newest[platform]} if platform in newest else {}
-    return {"latest": newest}
+    if platform is None:
+        return {"latest": newest}
+    newest = {platform: newest[platform]} if platform in newest else {}
+    answer: dict = {"latest": newest}
+    if current is not None:
+        answer["update_available"] = bool(newest) and \
+            version_key(newest[platform]["version"]) > version_key(current)
+    return answer
 
 
 @router.get("/download/{filename}", summary="Download an installer", response_class=FileResponse)

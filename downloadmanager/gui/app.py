@@ -15,6 +15,7 @@ from downloadmanager.core.resources import icons_dir
 from downloadmanager.core.settings import load_settings
 from downloadmanager.gui.i18n import LanguageSwitcher
 from downloadmanager.gui.main_window import MainWindow
+from downloadmanager.gui.update_banner import start_update_check
 
 
 def create_application(argv: Sequence[str]) -> QApplication:
@@ -52,6 +53,8 @@ def run_gui(argv: Sequence[str] | None = None, scan_path: Path | None = None,
     if window.tray is not None:
         # Closing the window while transfers run keeps the program in the tray.
         app.setQuitOnLastWindowClosed(False)
+    # A newer version on the portal shows a quiet banner (never installs anything).
+    start_update_check(window, window.bridge, window.settings.portal_url)
     window.show()
     if scan_path is not None:
         window.send_page.start_scan(scan_path)

@@ -48,6 +48,12 @@ def test_serve_downloads_lists_serves_and_answers_latest(tmp_path, portal_proces
     only = httpx.get(f"{url}/api/client/latest", params={"platform": "linux-deb"}).json()["latest"]
     assert list(only) == ["linux-deb"]
     assert httpx.get(f"{url}/api/client/latest", params={"platform": "macos"}).json() == {"latest": {}}
+    # The window asks with its own version: the portal says whether an update exists.
+    for current, expected in (("0.9.0", True), ("0.10.0rc1", True), ("0.10.0", False), ("1.0.0", False)):
+        answer = httpx.get(f"{url}/api/client/latest", params={"platform": "windows", "current": current}).json()
+        assert answer["update_available"] is expected, current
+    assert httpx.get(f"{url}/api/client/latest",
+                     params={"platform": "macos", "current": "0.1.0"}).json()["update_available"] is False
 
     # A file copied in later appears without a restart.
     _installer(folder, "Downloadmanager-0.11.0-setup.exe", 10)
