@@ -99,11 +99,11 @@ Description: move DICOM image studies between practices and hospitals without CD
  command line "downloadmanager" and the window "downloadmanager-gui"; the
  "downloadmanager:" links of the portal open the window.
 EOF
-  dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+  dpkg-deb --root-owner-group -Zxz --threads-max=2 --build "$root" "$deb" >/dev/null
   echo "build-dist: $deb ($(du -h "$deb" | cut -f1))"
   if command -v lintian >/dev/null 2>&1; then
     # Errors fail the build; warnings are listed (docs/packaging.md says which remain and why).
-    lintian --fail-on error --no-tag-display-limit "$deb" | sed 's/^/lintian: /' || { echo "build-dist: lintian found errors" >&2; exit 1; }
+    lintian --fail-on error --tag-display-limit 0 "$deb" | sed 's/^/lintian: /' || { echo "build-dist: lintian found errors" >&2; exit 1; }
   fi
 }
 
