@@ -1,12 +1,24 @@
 """Allow ``python -m downloadmanager`` (and the frozen Windows program's entry point)."""
 
 import multiprocessing
+import sys
 
-from downloadmanager.cli import main
+QT_PROBE_ARGS = ["self-test", "--qt-probe"]
+
+
+def _run() -> int:
+    if sys.argv[1:3] == QT_PROBE_ARGS:
+        # The self-test's child process (core/selftest/qt.py): loading Qt is the
+        # window's business, and the command line never imports the GUI.
+        from downloadmanager.gui.qt_probe import main as qt_probe_main
+        return qt_probe_main()
+    from downloadmanager.cli import main
+    return main()
+
 
 if __name__ == "__main__":
     # The thumbnail worker pool uses the "spawn" start method: a frozen
     # (PyInstaller) Windows build must let child processes run their task
     # instead of starting the whole program again.
     multiprocessing.freeze_support()
-    raise SystemExit(main())
+    raise SystemExit(_run())

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from portal import (
-    __version__, accounts, archive, codes_api, communities, dicomweb, inbox, retention,
-    studies_api, tus,
+    __version__, accounts, archive, client_downloads, codes_api, communities, dicomweb, inbox,
+    retention, studies_api, tus,
 )
 from portal.config import Settings
 from portal.db import open_database
@@ -29,6 +30,7 @@ ROUTERS = (
     studies_api.router,
     archive.router,
     dicomweb.router,
+    client_downloads.router,  # the desktop program's installers (--downloads DIR)
 )
 
 
@@ -63,6 +65,8 @@ def create_app(settings: Settings, *, purge_on_start: bool = True) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.limits = RateLimits()
+    # app.state.client_downloads: the installers offered (see portal.client_downloads).
+    client_downloads.install(app, Path(settings.downloads_dir) if settings.downloads_dir else None)
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["meta"], response_description="The portal is ready.")

@@ -61,6 +61,8 @@ def cmd_serve(args) -> None:
     settings = _settings(args)
     if args.public_url:
         settings.public_url = args.public_url
+    if args.downloads:
+        settings.downloads_dir = Path(args.downloads)
     app = create_app(settings)
     logging.getLogger("uvicorn.access").addFilter(RedactAccessLog())
     # proxy_headers: behind a reverse proxy listed in --forwarded-allow-ips the
@@ -166,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--forwarded-allow-ips", default="127.0.0.1",
                    help="proxies whose X-Forwarded-For is trusted")
     p.add_argument("--log-level", default="info")
+    p.add_argument("--downloads", default=None, metavar="DIR",
+                   help="folder with the desktop program's installers (scripts/build-dist.sh builds them) "
+                        "offered at /download/ with version, size and SHA-256")
 
     add("seed-demo", cmd_seed_demo, "create demo communities and a demo account")
 

@@ -29,6 +29,8 @@ class Settings:
     smtp_password: str | None = field(default=None, repr=False)
     smtp_from: str = "downloadmanager@localhost"
     smtp_starttls: bool = True
+    # Folder with the desktop program's installers offered at /download/ (None: none offered).
+    downloads_dir: Path | None = None
 
     @property
     def database(self) -> str:

@@ -15,13 +15,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "gui", help="open the window",
         description="Open the Downloadmanager window (German or English, as the system).")
-    parser.add_argument("path", nargs="?", type=Path,
-                        help="a CD, folder or ZIP to read right away")
+    parser.add_argument("path", nargs="?",
+                        help="a CD, folder or ZIP to read right away, or a "
+                             "downloadmanager://HOST/c/CODE link to receive a study")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Start the window and return its exit code."""
+    from downloadmanager.core.access_code import is_app_link
     from downloadmanager.gui.app import run_gui
 
-    return run_gui(scan_path=args.path)
+    if args.path and is_app_link(args.path):
+        return run_gui(link=args.path)
+    return run_gui(scan_path=Path(args.path) if args.path else None)

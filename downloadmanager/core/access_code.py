@@ -47,6 +47,15 @@ class CodeInput:
         return format_code(self.code)
 
 
+# The URL scheme the installers register: downloadmanager://HOST/c/CODE opens the window with CODE.
+URL_SCHEME = "downloadmanager"
+
+
+def is_app_link(text: str) -> bool:
+    """True when TEXT is a ``downloadmanager:`` link (not a file path)."""
+    return str(text).strip().lower().startswith(URL_SCHEME + ":")
+
+
 def format_code(code: str) -> str:
     """``K7PX92QDM4H3`` -> ``K7PX-92QD-M4H3``."""
     return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
@@ -107,11 +116,16 @@ def code_from_payload(payload: str) -> CodeInput:
     """The code (and portal address) in a QR payload or a pasted URL.
 
     Accepts ``https://portal.example/c/K7PX92QDM4H3`` (the portal's QR payload;
-    a prefix path before ``/c/`` is kept as part of the portal address) and a
-    bare code.
+    a prefix path before ``/c/`` is kept as part of the portal address), the
+    same as a ``downloadmanager://portal.example/c/K7PX92QDM4H3`` link (HTTPS)
+    and a bare code.
     """
     payload = (payload or "").strip()
     parts = urlsplit(payload)
+    if parts.scheme == URL_SCHEME and parts.netloc:
+        # A downloadmanager:// link (the installers register the scheme): the
+        # portal is reached over HTTPS at the link's host.
+        parts = parts._replace(scheme="https")
     if parts.scheme in ("http", "https") and parts.netloc:
         segments = [s for s in parts.path.split("/") if s]
         if len(segments) >= 2 and segments[-2] == "c":

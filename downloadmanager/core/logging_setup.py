@@ -47,8 +47,9 @@ def configure_logging(*, verbose: bool = False, console: bool = True,
             root.removeHandler(handler)
             handler.close()
     root.setLevel(logging.DEBUG if verbose else min(file_level, logging.INFO))
-    path: Path | None = log_file_path()
+    path: Path | None = None
     try:
+        path = log_file_path()  # creates the logs folder, which may fail too
         file_handler = logging.handlers.RotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True)
     except OSError as exc:

@@ -9,14 +9,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from downloadmanager import __version__
-from downloadmanager.core.logging_setup import configure_logging
 from downloadmanager.core import settings as user_settings
+from downloadmanager.core.logging_setup import configure_logging
+from downloadmanager.core.resources import icons_dir
 from downloadmanager.core.settings import load_settings
 from downloadmanager.gui.i18n import LanguageSwitcher
 from downloadmanager.gui.main_window import MainWindow
+from downloadmanager.gui.update_banner import start_update_check
 
 
 def create_application(argv: Sequence[str]) -> QApplication:
@@ -25,13 +28,27 @@ def create_application(argv: Sequence[str]) -> QApplication:
     app.setApplicationName("Downloadmanager")
     app.setOrganizationName("Downloadmanager")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(application_icon())
+    # Linux desktops match the window to downloadmanager.desktop (its icon and name).
+    app.setDesktopFileName("downloadmanager")
     return app
 
 
-def run_gui(argv: Sequence[str] | None = None, scan_path: Path | None = None) -> int:
+def application_icon() -> QIcon:
+    """The program's icon in every size shipped in ``resources/icons``."""
+    icon = QIcon()
+    for png in sorted(icons_dir().glob("downloadmanager-*.png")):
+        icon.addFile(str(png))
+    return icon
+
+
+def run_gui(argv: Sequence[str] | None = None, scan_path: Path | None = None,
+            link: str | None = None) -> int:
     """Show the main window until it is closed; return the exit code.
 
     SCAN_PATH, when given, is read right away (like dropping it on the window).
+    LINK, a ``downloadmanager://HOST/c/CODE`` link (the browser hands it over
+    through the registered URL scheme), opens the Receive page with its code.
     """
     configure_logging()  # the rotating log file the Settings page shows
     app = create_application(sys.argv if argv is None else argv)
@@ -42,10 +59,14 @@ def run_gui(argv: Sequence[str] | None = None, scan_path: Path | None = None) ->
         app.setQuitOnLastWindowClosed(False)
     if os.environ.get("DM_STARTUP_PROBE") == "1":
         _install_startup_probe(window, app)
+    # A newer version on the portal shows a quiet banner (never installs anything).
+    start_update_check(window, window.bridge, window.settings.portal_url)
     window.show()
     _show_settings_notices(window)
     if scan_path is not None:
         window.send_page.start_scan(scan_path)
+    if link is not None:
+        open_link(window, link)
     return int(app.exec())
 
 
@@ -101,3 +122,13 @@ def seconds_since_process_start() -> float:
 
 
 _IMPORTED_AT = time.monotonic()
+def open_link(window: MainWindow, link: str) -> None:
+    """Show the Receive page with the code of LINK (a message when it holds none)."""
+    from downloadmanager.core.access_code import AccessCodeError, code_from_payload
+    from downloadmanager.gui.main_window import PAGE_RECEIVE
+
+    window.show_page(PAGE_RECEIVE)
+    try:
+        window.receive_page.open_code(code_from_payload(link))
+    except AccessCodeError as exc:
+        window.receive_page.show_message(exc.message(window.language_switcher.language))

@@ -10,24 +10,17 @@ sends every widget a ``LanguageChange`` event and the widgets retranslate.
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTranslator
 
 from downloadmanager.core.errors import AppError, render_stored
+from downloadmanager.core.resources import translations_dir
 
 log = logging.getLogger(__name__)
 
 SUPPORTED = ("de", "en")
 SOURCE_LANGUAGE = "en"
-
-
-def translations_dir() -> Path:
-    """Folder with the ``.ts`` sources and built ``.qm`` files."""
-    bundled = getattr(sys, "_MEIPASS", None)  # a PyInstaller build unpacks resources here
-    base = Path(bundled) if bundled else Path(__file__).resolve().parents[2]
-    return base / "resources" / "translations"
 
 
 def message_language() -> str:

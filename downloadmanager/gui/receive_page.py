@@ -223,10 +223,14 @@ class ReceivePage(QWidget):
                                on_result=self._qr_decoded,
                                on_error=lambda error: self.show_message(self._error_text(error)))
 
-    def _qr_decoded(self, code: CodeInput) -> None:
+    def open_code(self, code: CodeInput) -> None:
+        """Fill in CODE (from a QR code or a ``downloadmanager:`` link); the birth date is next."""
         self.code_edit.set_code(code)
         self.show_message("")
         self.birth_date_edit.setFocus()
+
+    def _qr_decoded(self, code: CodeInput) -> None:
+        self.open_code(code)
         self.qr_read.emit(code.formatted)
 
     def paste_qr_image(self) -> Task | None:

@@ -14,6 +14,7 @@ from downloadmanager.core.settings import Settings
 from downloadmanager.gui.bridge import Bridge
 from downloadmanager.gui.portal_session import PortalSession
 from downloadmanager.gui.settings.account_section import AccountSection
+from downloadmanager.gui.settings.diagnose_section import DiagnoseSection
 from downloadmanager.gui.settings.general_section import GeneralSection, portal_url_is_valid
 from downloadmanager.gui.settings.log_section import LogSection
 from downloadmanager.gui.settings.network_section import NetworkSection
@@ -66,6 +67,7 @@ class SettingsPage(QWidget):
         self.uploads = UploadsSection()
         self.network = NetworkSection()
         self.log = LogSection()
+        self.diagnose = DiagnoseSection(self.bridge)
         self.privacy_note = QLabel()
         self.privacy_note.setWordWrap(True)
 
@@ -73,7 +75,7 @@ class SettingsPage(QWidget):
         self.tabs.addTab(_tab(self.general, self.account, note=self.privacy_note), "")
         self.tabs.addTab(_tab(self.pacs), "")
         self.tabs.addTab(_tab(self.uploads, self.network), "")
-        self.tabs.addTab(_tab(self.log), "")
+        self.tabs.addTab(_tab(self.diagnose, self.log), "")
         self.tabs.currentChanged.connect(self._tab_changed)
 
         layout = QVBoxLayout(self)
@@ -111,7 +113,7 @@ class SettingsPage(QWidget):
     def retranslateUi(self) -> None:
         self.heading.setText(self.tr("Settings"))
         for index, text in enumerate((self.tr("General"), self.tr("PACS"),
-                                      self.tr("Uploads and network"), self.tr("Log"))):
+                                      self.tr("Uploads and network"), self.tr("Diagnosis and log"))):
             self.tabs.setTabText(index, text)
         self.privacy_note.setText(self.tr(
             "Passwords are kept in the system's password store, never in the settings file."))

@@ -152,6 +152,57 @@
     </message>
 </context>
 <context>
+    <name>DiagnoseSection</name>
+    <message>
+        <source>Diagnosis</source>
+        <translation>Diagnose</translation>
+    </message>
+    <message>
+        <source>Checks this installation: Qt plugins, translations, secure connections, password store, PDF fonts, QR codes, DICOM decoders and the data folders.</source>
+        <translation>Prüft diese Installation: Qt-Plugins, Übersetzungen, sichere Verbindungen, Passwortspeicher, PDF-Schriften, QR-Codes, DICOM-Decoder und die Datenordner.</translation>
+    </message>
+    <message>
+        <source>Diagnose</source>
+        <translation>Diagnose starten</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>Prüfung</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>Wird geprüft…</translation>
+    </message>
+    <message>
+        <source>The diagnosis could not run: %1</source>
+        <translation>Die Diagnose konnte nicht laufen: %1</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>Checks failed: %1 of %2.</source>
+        <translation>Fehlgeschlagene Prüfungen: %1 von %2.</translation>
+    </message>
+    <message>
+        <source>All checks passed.</source>
+        <translation>Alle Prüfungen bestanden.</translation>
+    </message>
+</context>
+<context>
     <name>DownloadPanel</name>
     <message>
         <source>Save in:</source>
@@ -1007,8 +1058,8 @@
         <translation>Uploads und Netzwerk</translation>
     </message>
     <message>
-        <source>Log</source>
-        <translation>Protokoll</translation>
+        <source>Diagnosis and log</source>
+        <translation>Diagnose und Protokoll</translation>
     </message>
     <message>
         <source>Passwords are kept in the system&apos;s password store, never in the settings file.</source>
@@ -1167,6 +1218,17 @@
     <message>
         <source>Quit</source>
         <translation>Beenden</translation>
+    </message>
+</context>
+<context>
+    <name>UpdateBanner</name>
+    <message>
+        <source>Hide this note</source>
+        <translation>Hinweis ausblenden</translation>
+    </message>
+    <message>
+        <source>Version %1 of Downloadmanager is available. &lt;a href=&quot;%2&quot;&gt;Download the installer&lt;/a&gt; (%3 MB).</source>
+        <translation>Version %1 von Downloadmanager ist verfügbar. &lt;a href=&quot;%2&quot;&gt;Installationsprogramm herunterladen&lt;/a&gt; (%3 MB).</translation>
     </message>
 </context>
 <context>

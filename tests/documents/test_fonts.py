@@ -13,6 +13,7 @@ from downloadmanager.core.documents.fonts import (
     find_unicode_font,
 )
 from downloadmanager.core.documents.code_sheet import CodeSheet, write_code_sheet_pdf
+from downloadmanager.core.resources import RESOURCES_ENV, fonts_dir
 from tests.documents.conftest import pdf_text
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -44,7 +45,7 @@ def test_windows_candidates_use_windir(monkeypatch, tmp_path):
     assert choice is not None and choice.regular == fonts / "arial.ttf" and choice.bold is None
 
 
-def test_override_and_missing_files(tmp_path):
+def test_override_and_missing_files(tmp_path, monkeypatch):
     custom = tmp_path / "Mine.ttf"
     custom.write_bytes(DEJAVU.read_bytes())
     (tmp_path / "Mine-Bold.ttf").write_bytes(DEJAVU.with_name("DejaVuSans-Bold.ttf").read_bytes())
@@ -54,7 +55,11 @@ def test_override_and_missing_files(tmp_path):
     assert find_unicode_font("linux", environ={FONT_ENV: str(tmp_path / "gone.ttf")}).regular == DEJAVU
     (tmp_path / "Empty.ttf").write_bytes(b"")
     assert find_unicode_font("linux", environ={FONT_ENV: str(tmp_path / "Empty.ttf")}).regular == DEJAVU
-    # A platform without any of the known fonts gives None.
+    # A platform without any of the known system fonts falls back to the shipped DejaVu Sans;
+    # an installation without that too gives None (then the core font is used).
+    shipped = find_unicode_font("darwin", environ={})
+    assert shipped is not None and shipped.regular == fonts_dir() / "DejaVuSans.ttf"
+    monkeypatch.setenv(RESOURCES_ENV, str(tmp_path / "no-resources"))
     assert find_unicode_font("darwin", environ={}) is None
 
 

@@ -1,10 +1,11 @@
 """Finding a Unicode TrueType font for the PDF documents.
 
 German texts need umlauts and ß, patient names may need more (Łukasz,
-Øyvind, Çelik). fpdf2 embeds a TrueType font for that. We ship none (the
-licence and the size are not worth it): the system has one almost
-everywhere - DejaVu Sans on Linux (Debian ``fonts-dejavu-core``), Arial on
-Windows and macOS, Liberation Sans as another Linux choice.
+Øyvind, Çelik). fpdf2 embeds a TrueType font for that. The system font comes first -
+DejaVu Sans on Linux (Debian ``fonts-dejavu-core``), Arial on Windows and
+macOS, Liberation Sans as another Linux choice; the installed program also
+ships DejaVu Sans in ``resources/fonts`` (1.5 MB, free licence) as the last
+choice, so a practice PC without these fonts still prints every name.
 
 ``DOWNLOADMANAGER_PDF_FONT`` (a path to a ``.ttf``) overrides the search.
 Without any TrueType font the documents still work with the PDF core font
@@ -19,6 +20,8 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from downloadmanager.core.resources import fonts_dir
 
 FONT_ENV = "DOWNLOADMANAGER_PDF_FONT"
 CORE_FONT = "Helvetica"
@@ -64,6 +67,8 @@ def candidate_fonts(platform: str | None = None) -> list[FontChoice]:
         for folder in ("/usr/share/fonts/truetype/liberation", "/usr/share/fonts/liberation-sans"):
             pairs.append((Path(folder) / "LiberationSans-Regular.ttf",
                           Path(folder) / "LiberationSans-Bold.ttf"))
+    shipped = fonts_dir()
+    pairs.append((shipped / "DejaVuSans.ttf", shipped / "DejaVuSans-Bold.ttf"))
     return [FontChoice(Path(regular), Path(bold) if bold else None) for regular, bold in pairs]
 
 
