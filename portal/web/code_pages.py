@@ -226,6 +226,40 @@ def viewer(study_uid: str, series_uid: str, request: Request) -> Response:
                 modality=(info.modality if info else "") or "")
 
 
+@router.get("/code/studies/{study_uid}/zip")
+async def study_zip(study_uid: str, request: Request) -> Response:
+    """The study as a ZIP with DICOMDIR (for a code holder or a community member)."""
+    import asyncio
+    import os
+
+    from fastapi.responses import FileResponse
+    from starlette.background import BackgroundTask
+
+    from portal import audit
+    from portal.access import documents_of
+    from portal.web.zip_export import study_zip_file
+
+    principal = optional_principal(request)
+    if principal is None:
+        return page(request, "not_found.html", status=404)
+    engine = request.app.state.engine
+    try:
+        with engine.connect() as conn:
+            rows = visible_studies(conn, principal, study_uid)
+            items = study_instances(conn, [r.id for r in rows])
+            docs = [d for ds in documents_of(conn, [r.id for r in rows]).values() for d in ds]
+    except ApiError:
+        return page(request, "not_found.html", status=404)
+    path = await asyncio.to_thread(study_zip_file, request.app.state.settings.data_dir,
+                                   study_uid, items, docs)
+    audit.record(engine, "download_zip", user_id=principal.user_id, code_id=principal.code_id,
+                 client=audit.client_address(request),
+                 detail={"studies": [r.id for r in rows], "instances": len(items)})
+    response = FileResponse(path, media_type="application/zip", filename="Studie.zip",
+                            background=BackgroundTask(os.unlink, path))
+    return security.no_store(response)
+
+
 # Reading NumberOfFrames costs a header read per instance: do it for small
 # series (where multi-frame objects live: US cine, XA runs, enhanced MR/CT),
 # and take one frame each for long single-frame stacks (CT, MR slices).

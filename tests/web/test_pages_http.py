@@ -137,3 +137,36 @@ def test_download_page_lists_configured_installers(portal):
         "size": 52_000_000, "sha256": "ab" * 32, "url": "/download/Downloadmanager-0.2.0-setup.exe"}]
     page = requests.get(f"{portal.url}/download/")
     assert "Downloadmanager-0.2.0-setup.exe" in page.text and "ab" * 32 in page.text
+
+
+def test_zip_download_has_dicomdir_and_verifies_against_the_manifest(web_study, tmp_path):
+    import hashlib
+    import io
+    import zipfile
+
+    import pydicom
+
+    url = web_study.portal.url
+    session = requests.Session()
+    enter(session, url, web_study.code, web_study.birth_date)
+    answer = session.get(f"{url}/code/studies/{web_study.study.uid}/zip")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
+    assert answer.headers["Cache-Control"] == "no-store"
+    archive = zipfile.ZipFile(io.BytesIO(answer.content))
+    manifest = session.get(f"{url}/api/studies/{web_study.study.uid}/manifest").json()
+    shas = {i["sop_instance_uid"]: i["sha256"] for i in manifest["instances"]}
+    dicomdir = pydicom.dcmread(io.BytesIO(archive.read("DICOMDIR")))
+    referenced = [r.ReferencedFileID for r in dicomdir.DirectoryRecordSequence
+                  if r.DirectoryRecordType == "IMAGE"]
+    assert len(referenced) == len(shas) == 12
+    for file_id in referenced:
+        name = "/".join(file_id) if not isinstance(file_id, str) else file_id
+        data = archive.read(name)
+        ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True)
+        assert data[128:132] == b"DICM"  # Part 10
+        assert hashlib.sha256(data).hexdigest() == shas[ds.SOPInstanceUID]
+
+
+def test_zip_of_a_study_not_yours_is_not_found(web_study):
+    answer = requests.get(f"{web_study.portal.url}/code/studies/{web_study.study.uid}/zip")
+    assert answer.status_code == 404
