@@ -156,9 +156,9 @@
       return;
     }
     // Mouse wheels send ~100 per notch, touchpads many small deltas.
+    // One notch is one image; small touchpad deltas add up to one.
     wheelRest += e.deltaMode === 1 ? e.deltaY * 33 : e.deltaY;
-    const steps = Math.trunc(wheelRest / 50) || (Math.abs(e.deltaY) >= 50 ? Math.sign(e.deltaY) : 0);
-    if (steps) { wheelRest = 0; step(steps); }
+    if (Math.abs(wheelRest) >= 50) { step(Math.sign(wheelRest)); wheelRest = 0; }
   }, { passive: false });
 
   stage.addEventListener("keydown", function (e) {
