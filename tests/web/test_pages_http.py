@@ -170,3 +170,25 @@ def test_zip_download_has_dicomdir_and_verifies_against_the_manifest(web_study, 
 def test_zip_of_a_study_not_yours_is_not_found(web_study):
     answer = requests.get(f"{web_study.portal.url}/code/studies/{web_study.study.uid}/zip")
     assert answer.status_code == 404
+
+
+def test_session_ends_when_the_code_expires_and_is_purged(web_study):
+    from sqlalchemy import update
+
+    from portal import retention
+    from portal.db import utcnow
+    from portal.schema import access_codes
+
+    portal = web_study.portal
+    session = requests.Session()
+    enter(session, portal.url, web_study.code, web_study.birth_date)
+    assert session.get(f"{portal.url}/code/studies").status_code == 200
+    with portal.engine.begin() as conn:
+        conn.execute(update(access_codes).values(expires_at=utcnow()))
+    retention.purge(portal.engine, portal.settings)
+    ended = session.get(f"{portal.url}/code/studies")
+    assert ended.status_code == 401 and "Sitzung ist abgelaufen" in ended.text
+    series_uid, sops = next(iter(web_study.study.series.items()))
+    image = session.get(f"{portal.url}/dicomweb/studies/{web_study.study.uid}/series/"
+                        f"{series_uid}/instances/{sops[0]}/rendered")
+    assert image.status_code == 401
