@@ -169,19 +169,17 @@ def code_studies_page(request: Request) -> Response:
 
 
 def _program_link(request: Request) -> str:
-    """``downloadmanager://code/<CODE>?portal=<URL>``: opens the program with the code filled in.
+    """``downloadmanager://HOST/c/CODE``: opens the program with the code filled in.
 
-    A custom-scheme link is handed to the program on this computer, never
-    sent to a server. The code comes from an HttpOnly cookie set at entry;
-    without it (e.g. a session older than this feature) the link opens the
-    program on the code page only.
+    The installers register the ``downloadmanager:`` scheme; the program
+    reads it like the QR code's ``https://HOST/c/CODE`` address (see
+    ``downloadmanager.core.access_code``). A custom-scheme link is handed to
+    the program on this computer, never sent to a server. The code comes from
+    an HttpOnly cookie set at entry; without it the link opens the program.
     """
-    from urllib.parse import quote
-    portal_url = quote(str(request.base_url).rstrip("/"), safe="")
+    host = request.url.netloc
     code = codes.normalise_code(request.cookies.get(security.CODE_COOKIE, "") or "")
-    if code:
-        return f"downloadmanager://code/{code}?portal={portal_url}"
-    return f"downloadmanager://code?portal={portal_url}"
+    return f"downloadmanager://{host}/c/{code}" if code else f"downloadmanager://{host}/"
 
 
 @router.post("/code/end")

@@ -57,7 +57,8 @@ def test_code_entry_without_javascript_opens_the_study_page(web_study):
     assert page.headers["Cache-Control"] == "no-store"
     assert "Muster, Erika" in page.text and "noch " in page.text and " Tage" in page.text
     assert "Herunterladen (ZIP, mit DICOMDIR)" in page.text
-    assert "downloadmanager://code/" + web_study.code.replace("-", "") in page.text
+    host = url.split("://", 1)[1]
+    assert f"downloadmanager://{host}/c/" + web_study.code.replace("-", "") in page.text
     thumbs = re.findall(r'<img src="([^"]+/thumbnail[^"]*)"', page.text)
     assert thumbs, "series thumbnails are plain <img> elements"
     image = session.get(url + thumbs[0].replace("&amp;", "&"))
