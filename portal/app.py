@@ -17,6 +17,7 @@ from portal.config import Settings
 from portal.db import open_database
 from portal.errors import install_error_handlers
 from portal.ratelimit import RateLimits
+from portal.web import install as install_web_pages
 
 log = logging.getLogger("portal")
 
@@ -76,4 +77,5 @@ def create_app(settings: Settings, *, purge_on_start: bool = True) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    install_web_pages(app)  # web pages last: the API's routes match first
     return app

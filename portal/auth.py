@@ -52,10 +52,19 @@ def issue_token(engine: Engine, *, kind: str, ttl_seconds: int,
     return token, expires
 
 
+# The web pages keep the same kind of token in this cookie (HttpOnly,
+# SameSite=Strict). It is honoured for safe methods only, so a cookie alone
+# can read (e.g. an <img> of a rendered image) but never change anything.
+SESSION_COOKIE = "dm_session"
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
+        if request.method in _SAFE_METHODS:
+            return request.cookies.get(SESSION_COOKIE) or None
         return None
     return value.strip()
 

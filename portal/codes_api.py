@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import html
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -91,6 +89,15 @@ def _too_many(wait: int, error: str, message: str, **extra) -> ApiError:
                                       "attempts from this address (see Retry-After)."}})
 def redeem(body: RedeemRequest, request: Request) -> RedeemAnswer:
     """Exchange an access code and the patient's birth date for a bearer token."""
+    return redeem_code(request, body.code, body.birth_date)
+
+
+def redeem_code(request: Request, code: str, birth_date: str) -> RedeemAnswer:
+    """Redeem CODE with BIRTH_DATE for the caller: rate limit, lockout, audit, token.
+
+    Shared by the API and the web pages, so both give the same answers;
+    failures raise ``ApiError`` (403 invalid, 410 expired, 429 locked or limited).
+    """
     engine = request.app.state.engine
     settings = request.app.state.settings
     client = audit.client_address(request)
@@ -101,7 +108,7 @@ def redeem(body: RedeemRequest, request: Request) -> RedeemAnswer:
         raise _too_many(wait, "too_many_attempts",
                         f"too many attempts from your address, wait {wait} seconds")
     limit.hit(client)
-    result = codes.redeem(engine, _secret(request), body.code, body.birth_date)
+    result = codes.redeem(engine, _secret(request), code, birth_date)
     audit.record(engine, f"code_{result.outcome}", code_id=result.code_id, client=client)
     if result.outcome == "invalid":
         raise ApiError(403, *INVALID)
@@ -127,7 +134,11 @@ def code_studies(request: Request, principal: Principal = Depends(require_princi
     """List the studies a redeemed code opens, with the code's expiry."""
     if principal.kind != "code":
         raise ApiError(403, "forbidden", "this needs a token from a redeemed access code")
-    engine = request.app.state.engine
+    return code_study_listing(request.app.state.engine, principal)
+
+
+def code_study_listing(engine, principal: Principal) -> dict:
+    """What a code holder sees: the code's expiry and its studies (no sender addresses)."""
     with engine.connect() as conn:
         rows = conn.execute(select(studies).where(visible_condition(principal))
                             .order_by(studies.c.study_date, studies.c.id)).all()
@@ -135,27 +146,3 @@ def code_studies(request: Request, principal: Principal = Depends(require_princi
     for item in listed:  # the uploader's address is none of the physician's business
         item.pop("sender_email", None)
     return {"expires": iso(codes.code_expiry(engine, principal.code_id)), "studies": listed}
-
-
-_LANDING = """<!doctype html>
-<html lang="de"><head><meta charset="utf-8"><title>Downloadmanager</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: sans-serif; max-width: 40em; margin: 2em auto">
-<h1>Downloadmanager</h1>
-<p>Zugangscode / access code: <strong style="font-family: monospace">{code}</strong></p>
-<p>Öffnen Sie das Programm <em>Downloadmanager</em>, wählen Sie „Code eingeben“ und
-geben Sie diesen Code und das Geburtsdatum des Patienten ein.</p>
-<p>Open the <em>Downloadmanager</em> program, choose "Enter code" and type this
-code and the patient's birth date.</p>
-</body></html>
-"""
-
-
-@router.get("/c/{code}", response_class=HTMLResponse,
-            response_description="A page telling to use the program with this code.")
-def landing(code: str) -> HTMLResponse:
-    """Landing page of a QR code; it never says whether the code exists."""
-    normalised = codes.normalise_code(code)
-    shown = codes.format_code(normalised) if normalised else code[:20]
-    return HTMLResponse(_LANDING.format(code=html.escape(shown)),
-                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})

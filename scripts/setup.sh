@@ -22,6 +22,8 @@ APT_PACKAGES=(
   curl iproute2
   # PDF receipts and code sheets: a Unicode font; tests render pages with pdftoppm
   fonts-dejavu-core poppler-utils
+  # the web pages are tested in a real headless browser (selenium)
+  chromium chromium-driver
 )
 if ! command -v node >/dev/null 2>&1; then APT_PACKAGES+=(nodejs npm); fi
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from portal.dicomweb import qido, wado
+from portal.dicomweb import qido, rendered, wado
 
 router = APIRouter()
 router.include_router(qido.router)
 router.include_router(wado.router)
+router.include_router(rendered.router)
