@@ -35,8 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fetch": ("fetch", "download studies with an access code and the patient's birth date"),
     "inbox": ("inbox", "import a community's new studies (hospital side)"),
     "share": ("share", "create an access code for a study you uploaded"),
-    "self-test": ("self_test", "check this installation (Qt plugins, translations, TLS, keyring, "
-                               "fonts, QR, DICOM decoders, data folders)"),
+    "self-test": ("self_test", "check this installation (Qt plugins, translations, TLS, keyring, ...)"),
 }
 
 

@@ -36,7 +36,7 @@ def check_for_update(portal_url: str, *, current: str = __version__, platform: s
     None also when the portal cannot be reached or offers no installers: an
     update check never bothers the user with errors (they go to the log).
     """
-    from downloadmanager.core.download.client import new_session
+    from downloadmanager.core.portal_client import new_session
 
     if not portal_url:
         return None
