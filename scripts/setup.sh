@@ -22,6 +22,10 @@ APT_PACKAGES=(
   curl iproute2
   # PDF receipts and code sheets: a Unicode font; tests render pages with pdftoppm
   fonts-dejavu-core poppler-utils
+  # Packaging (scripts/build-dist.sh, tests/packaging): .deb checks, the installed window
+  # under Xvfb (xwininfo), a real Secret Service for the installed self-test, the Windows
+  # installer (makensis) and its check under wine (--check-windows)
+  patchelf lintian desktop-file-utils appstream x11-utils gnome-keyring dbus-daemon nsis wine64 wine
 )
 if ! command -v node >/dev/null 2>&1; then APT_PACKAGES+=(nodejs npm); fi
 
@@ -32,7 +36,7 @@ fi
 
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[portal,test]'
+.venv/bin/python -m pip install -q -e '.[portal,test,build]'
 
 # The window's translations: compile the Qt Linguist sources (.ts) into .qm.
 for ts in resources/translations/*.ts; do
