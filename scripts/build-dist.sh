@@ -47,9 +47,13 @@ build_linux_bundle() {
   cp -a build/pyinstaller/dist/downloadmanager "$BUNDLE"
   # A RUNPATH pointing into the build machine (a pyenv Python's lib folder) is
   # dropped: the bundle's own libraries are found through $ORIGIN or are loaded already.
+  # Debian ships stripped objects, but not the wheels' auditwheel-repaired libraries
+  # (*.libs/ and whatever links to them): strip breaks those ("ELF load command
+  # address/offset not page-aligned" from numpy's OpenBLAS).
   while IFS= read -r -d '' elf; do
     rpath=$(patchelf --print-rpath "$elf" 2>/dev/null || true)
-    if [ -n "$rpath" ] && [[ "$rpath" != *'$ORIGIN'* ]]; then patchelf --remove-rpath "$elf"; fi
+    if [ -n "$rpath" ] && [[ "$rpath" != *'$ORIGIN'* ]]; then patchelf --remove-rpath "$elf"; rpath=""; fi
+    if [[ "$elf" != *.libs/* && "$rpath" != *.libs* && "$elf" == *.so* ]]; then strip --strip-unneeded "$elf"; fi
   done < <(find "$BUNDLE" -type f \( -name '*.so*' -o -name downloadmanager -o -name downloadmanager-gui \) -print0)
   tar -C dist -czf "$BUNDLE.tar.gz" "$(basename "$BUNDLE")"
   echo "build-dist: $BUNDLE ($(du -sh "$BUNDLE" | cut -f1))"

@@ -24,6 +24,10 @@ APT_PACKAGES=(
   fonts-dejavu-core poppler-utils
   # the web pages are tested in a real headless browser (selenium)
   chromium chromium-driver
+  # Packaging (scripts/build-dist.sh, tests/packaging): .deb checks, the installed window
+  # under Xvfb (xwininfo), a real Secret Service for the installed self-test, the Windows
+  # installer (makensis) and its check under wine (--check-windows)
+  patchelf lintian desktop-file-utils appstream x11-utils gnome-keyring dbus-daemon nsis wine64 wine
 )
 if ! command -v node >/dev/null 2>&1; then APT_PACKAGES+=(nodejs npm); fi
 
@@ -34,7 +38,7 @@ fi
 
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[portal,test]'
+.venv/bin/python -m pip install -q -e '.[portal,test,build]'
 
 # The window's translations: compile the Qt Linguist sources (.ts) into .qm.
 for ts in resources/translations/*.ts; do

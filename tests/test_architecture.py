@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import downloadmanager.core
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,26 +85,19 @@ def test_linter_catches_a_qt_import_in_core(tmp_path):
     assert "downloadmanager.core.sneaky" in result.stdout
 
 
-def test_linter_catches_a_package_cycle_in_core(tmp_path):
+@pytest.mark.parametrize("module, line, contract", [
     # The old cycle: the portal client importing the transfer engine again.
-    result = _lint_copy(tmp_path, lambda copy: _append(
-        copy, "downloadmanager.core.portal_client",
-        "from downloadmanager.core.transfers import errors as _cycle  # noqa"))
+    ("downloadmanager.core.portal_client",
+     "from downloadmanager.core.transfers import errors as _cycle  # noqa",
+     "The client core is layered"),
+    ("downloadmanager.core.transfers.model",
+     "import downloadmanager.core.download.partial  # noqa",
+     "Uploads and downloads do not know each other"),
+    ("downloadmanager.cli.transfers",
+     "from downloadmanager.gui import transfers_model  # noqa",
+     "The command line does not import the GUI"),
+])
+def test_linter_catches_a_broken_boundary(tmp_path, module, line, contract):
+    result = _lint_copy(tmp_path, lambda copy: _append(copy, module, line))
     assert result.returncode != 0
-    assert "The client core is layered BROKEN" in result.stdout
-
-
-def test_linter_catches_uploads_importing_downloads(tmp_path):
-    result = _lint_copy(tmp_path, lambda copy: _append(
-        copy, "downloadmanager.core.transfers.model",
-        "import downloadmanager.core.download.partial  # noqa"))
-    assert result.returncode != 0
-    assert "Uploads and downloads do not know each other BROKEN" in result.stdout
-
-
-def test_linter_catches_the_command_line_importing_the_gui(tmp_path):
-    result = _lint_copy(tmp_path, lambda copy: _append(
-        copy, "downloadmanager.cli.transfers",
-        "from downloadmanager.gui import transfers_model  # noqa"))
-    assert result.returncode != 0
-    assert "The command line does not import the GUI BROKEN" in result.stdout
+    assert f"{contract} BROKEN" in result.stdout

@@ -14,7 +14,6 @@ are the ones the modules register.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
@@ -40,8 +39,35 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def command_module(name: str):
-    """Import and return the module that registers the subcommand NAME."""
-    return importlib.import_module(f"downloadmanager.cli.{COMMANDS[name][0]}")
+    """Import and return the module that registers the subcommand NAME.
+
+    Plain import statements, not ``importlib``: a freezer (PyInstaller) finds
+    the subcommand modules by reading them.
+    """
+    match COMMANDS[name][0]:
+        case "scan":
+            from downloadmanager.cli import scan as module
+        case "gui":
+            from downloadmanager.cli import gui as module
+        case "demo":
+            from downloadmanager.cli import demo as module
+        case "login":
+            from downloadmanager.cli import login as module
+        case "communities":
+            from downloadmanager.cli import communities as module
+        case "upload":
+            from downloadmanager.cli import upload as module
+        case "transfers":
+            from downloadmanager.cli import transfers as module
+        case "dicomnet":
+            from downloadmanager.cli import dicomnet as module
+        case "fetch":
+            from downloadmanager.cli import fetch as module
+        case "inbox":
+            from downloadmanager.cli import inbox as module
+        case "share":
+            from downloadmanager.cli import share as module
+    return module
 
 
 def _chosen_command(argv: Sequence[str]) -> str | None:

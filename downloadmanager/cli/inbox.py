@@ -45,14 +45,15 @@ def _print(outcome: InboxOutcome, as_json: bool) -> None:
     if as_json:
         print(json.dumps({
             "study_instance_uid": outcome.study_instance_uid, "imported": outcome.imported,
-            "error": outcome.error or None,
+            "error": outcome.error.message("en") if outcome.error else None,
+            "error_code": outcome.error.as_dict() if outcome.error else None,
             "outputs": [str(p) for p in outcome.result.outputs] if outcome.result else [],
             "instances": outcome.result.instance_count if outcome.result else 0,
             "send": outcome.result.send_report.as_json()
             if outcome.result and outcome.result.send_report else None,
         }), flush=True)
     else:
-        state = "imported" if outcome.imported else f"NOT imported: {outcome.error}"
+        state = "imported" if outcome.imported else f"NOT imported: {describe(outcome.error)}"
         print(f"{outcome.study_instance_uid}: {state}", flush=True)
 
 

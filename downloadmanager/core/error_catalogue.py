@@ -118,6 +118,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The target folder {path} cannot be written to ({detail}).",
     },
 
+    "inbox_pacs_incomplete": {
+        "de": "{failed} Bilder hat das PACS nicht gespeichert.",
+        "en": "{failed} instances were not stored by the PACS.",
+    },
+    "inbox_not_marked": {
+        "de": "Geladen, aber im Portal nicht als importiert markiert: {cause}",
+        "en": "Downloaded, but not marked imported on the portal: {cause}",
+    },
     # -- sharing studies by access code ------------------------------------------------
     "share_weeks_out_of_range": {
         "de": "Ein Code gilt 4 bis 12 Wochen (angegeben: {weeks}).",

@@ -32,7 +32,8 @@ class InboxOutcome:
     study_instance_uid: str
     imported: bool
     result: DownloadResult | None = None
-    error: str = ""
+    #: Why it was not imported (``error.message(lang)`` for people), or None.
+    error: AppError | None = None
 
 
 @dataclass(slots=True)
@@ -93,14 +94,14 @@ class InboxImporter:
             result = job.run()
         except AppError as exc:
             log.warning("inbox study could not be downloaded: %s", exc.key)
-            return InboxOutcome(uid, False, None, str(exc))
+            return InboxOutcome(uid, False, None, exc)
         if not result.ok:
             failed = result.send_report.failed if result.send_report else 0
-            return InboxOutcome(uid, False, result, f"{failed} instances not stored by the PACS")
+            return InboxOutcome(uid, False, result, AppError("inbox_pacs_incomplete", failed=failed))
         try:
             source.mark_imported(self.community, uid)
         except AppError as exc:
-            return InboxOutcome(uid, False, result, f"not marked imported: {exc}")
+            return InboxOutcome(uid, False, result, AppError("inbox_not_marked", cause=exc))
         return InboxOutcome(uid, True, result)
 
     def watch(self, interval: float, stop: threading.Event,

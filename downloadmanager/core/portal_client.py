@@ -38,7 +38,8 @@ from downloadmanager.core.errors import (
 from downloadmanager.core.net_settings import configure_session
 
 __all__ = ["AuthenticationError", "DownloadError", "NetworkError", "PortalClient", "PortalError",
-           "Redemption", "StudySource", "new_session", "redeem_code", "retry_after_seconds"]
+           "Redemption", "StudySource", "new_session", "redeem_code", "response_detail",
+           "retry_after_seconds"]
 
 #: (connect, read) timeouts of download requests.
 TIMEOUT = (15.0, 60.0)
@@ -76,12 +77,16 @@ def retry_after_seconds(response: requests.Response) -> float | None:
             return None
 
 
-def _message(response: requests.Response) -> str:
+def response_detail(response: requests.Response) -> str:
+    """The reason a portal answer gives (JSON ``message``/``detail``/``error``, else its text)."""
+    text = (response.text or "").strip()
     try:
         body = response.json()
-        return str(body.get("message") or body.get("detail") or response.reason)
+        if isinstance(body, dict):
+            text = str(body.get("message") or body.get("detail") or body.get("error") or text)
     except ValueError:
-        return (response.text or response.reason or str(response.status_code))[:200]
+        pass
+    return text[:300] or response.reason or str(response.status_code)
 
 
 def _expired(expires: str | None) -> bool:
@@ -133,7 +138,7 @@ class PortalClient:
                                       wait_seconds=retry_after_seconds(response) or 300)
         if response.status_code != 200:
             raise PortalError("login_refused", server=self.server, status=response.status_code,
-                              detail=_message(response))
+                              detail=response_detail(response))
         answer = response.json()
         token, expires = answer["token"], answer.get("expires")
         with self._lock:
@@ -200,7 +205,7 @@ class PortalClient:
         response = self.request("GET", "/api/communities", params={"q": query})
         if response.status_code != 200:
             raise PortalError("portal_request_failed", status=response.status_code,
-                              detail=_message(response))
+                              detail=response_detail(response))
         return [{"name": c["name"], "code": c["code"]} for c in response.json()]
 
     def community(self, code: str) -> dict | None:
@@ -215,7 +220,7 @@ class PortalClient:
         if response.status_code == 404:
             return 404, {}
         raise PortalError("portal_request_failed", status=response.status_code,
-                          detail=_message(response))
+                          detail=response_detail(response))
 
 
 # -- downloads: access codes and studies ------------------------------------------------

@@ -290,10 +290,8 @@ class DownloadPanel(QWidget):
         self._end()
         log.warning("download failed: %s", getattr(error, "key", type(error).__name__))
         self.outcome = "failed"
-        if isinstance(error, AppError):
+        if isinstance(error, AppError):  # download, portal and DICOM network errors alike
             detail = error.message(message_language())
-        elif isinstance(error, DicomNetError):
-            detail = str(error)
         else:
             detail = f"{type(error).__name__}: {error}"
         self._show_summary(self.tr("Download failed: %1").replace("%1", detail) + " "

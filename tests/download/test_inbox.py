@@ -49,7 +49,9 @@ def test_inbox_keeps_study_when_pacs_fails(portal, make_user, make_receiver, tmp
     importer = InboxImporter(portal.url, lambda: member.token, "rB2X", tmp_path / "in",
                              send_to=receiver.node, retry_delay=0.01)
     [outcome] = importer.poll_once().outcomes
-    assert not outcome.imported and "not stored" in outcome.error
+    assert not outcome.imported and "not stored" in outcome.error.message("en")
+    assert outcome.error.code == "inbox_pacs_incomplete"
+    assert "nicht gespeichert" in outcome.error.message("de")
     inbox = requests.get(f"{portal.url}/api/communities/rB2X/inbox?imported=false",
                          headers=member.headers, timeout=30).json()
     assert [s["study_instance_uid"] for s in inbox["studies"]] == [study.uid]

@@ -73,7 +73,7 @@ def test_the_command_line_prints_german_with_a_german_lang(tmp_path, dm_home):
     ran = cli("transfers", "run")
     assert ran.returncode == 1, ran.stderr  # the job failed
     listed = cli("transfers", "list")
-    assert "kann nicht gelesen werden" in listed.stdout, listed.stdout
+    assert "kann nicht gelesen werden" in listed.stdout, (listed.stdout, ran.stdout, ran.stderr)
     assert "Cannot read" not in listed.stdout
     refused = cli("transfers", "pause", str(job_id))
     assert refused.returncode == 2

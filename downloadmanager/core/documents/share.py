@@ -13,7 +13,7 @@ from datetime import date
 
 from downloadmanager.core.access_code import normalise_code
 from downloadmanager.core.errors import AppError
-from downloadmanager.core.portal_client import PortalClient
+from downloadmanager.core.portal_client import PortalClient, response_detail
 
 MIN_WEEKS, MAX_WEEKS, DEFAULT_WEEKS = 4, 12, 12
 
@@ -37,14 +37,6 @@ class CreatedCode:
     def plain(self) -> str:
         """The 12 characters without dashes."""
         return normalise_code(self.code)
-
-
-def _detail(response) -> str:
-    try:
-        body = response.json()
-        return str(body.get("message") or body.get("detail") or body.get("error") or "")[:300]
-    except ValueError:
-        return (response.text or "")[:300]
 
 
 def create_access_code(client: PortalClient, study_uids: list[str], birth_date: date,
@@ -72,7 +64,7 @@ def create_access_code(client: PortalClient, study_uids: list[str], birth_date: 
         return CreatedCode(str(body["code"]), str(body.get("expires") or ""),
                            str(body.get("qr_payload") or ""))
     if response.status_code == 404:
-        raise ShareError("unknown_study", detail=_detail(response))
+        raise ShareError("unknown_study", detail=response_detail(response))
     if response.status_code == 403:
-        raise ShareError("not_allowed", detail=_detail(response))
-    raise ShareError("refused", status=response.status_code, detail=_detail(response))
+        raise ShareError("not_allowed", detail=response_detail(response))
+    raise ShareError("refused", status=response.status_code, detail=response_detail(response))

@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from downloadmanager.core.portal_client import retry_after_seconds
+from downloadmanager.core.portal_client import response_detail, retry_after_seconds
 from downloadmanager.core.transfers.bundle import SEND_PIECE, VirtualBundle
 from downloadmanager.core.transfers.chunk_checksum import ChecksumAhead
 from downloadmanager.core.transfers.errors import (
@@ -129,17 +129,6 @@ def next_chunk_size(current: int, sent: int, seconds: float, *, minimum: int, ma
     size = max(size, float(minimum))
     aligned = int(size) // CHUNK_ALIGN * CHUNK_ALIGN
     return max(minimum, min(maximum, aligned or minimum))
-
-
-def _detail(response: requests.Response) -> str:
-    text = (response.text or "").strip()
-    try:
-        detail = response.json().get("detail")
-        if detail:
-            text = str(detail)
-    except ValueError:
-        pass
-    return text[:300] or response.reason or str(response.status_code)
 
 
 class TusClient:
@@ -301,10 +290,10 @@ class TusClient:
         if status == 401:
             raise AuthenticationError("upload_login_rejected")
         if status == 413:
-            raise UploadError("upload_too_large", detail=_detail(response))
+            raise UploadError("upload_too_large", detail=response_detail(response))
         if 400 <= status < 500:
             log.info("the portal refused %s (%s)", doing, status)
-            raise UploadError("upload_refused", status=status, detail=_detail(response))
+            raise UploadError("upload_refused", status=status, detail=response_detail(response))
 
     # -- the resumable loop -----------------------------------------------------
 

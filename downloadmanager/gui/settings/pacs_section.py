@@ -1,6 +1,6 @@
 """The saved PACS nodes: list, add, edit, remove, and "Test connection" (C-ECHO).
 
-Nodes are the core's ``dicom_nodes.json`` (shared with ``downloadmanager nodes``);
+Nodes are the settings registry's section ``dicom`` (shared with ``downloadmanager nodes``);
 the echo is the core's :func:`~downloadmanager.core.dicomnet.echo`, run
 through the bridge so a silent host never freezes the window.
 """

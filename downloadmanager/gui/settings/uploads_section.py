@@ -1,7 +1,7 @@
 """Upload limits: bandwidth for all uploads together, and a daily time window.
 
 These are the core's :class:`~downloadmanager.core.transfers.settings.TransferSettings`
-(``transfers.json``, shared with ``downloadmanager transfers settings``).
+(section ``transfers`` of the settings registry, shared with ``downloadmanager transfers settings``).
 """
 
 from __future__ import annotations
