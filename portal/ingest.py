@@ -24,6 +24,7 @@ from portal.bundle import Bundle, BundleError, ManifestDocument, ManifestInstanc
 from portal.config import Settings
 from portal.schema import blobs as blobs_table
 from portal.schema import communities, uploads
+from portal.tus.holdings import held_instances
 from portal.tus.indexing import StudyIndexer
 from portal.tus.store import DONE, INGESTING, REJECTED, UploadStore
 
@@ -145,8 +146,30 @@ def _store_member(bundle: Bundle, name: str, blobs: BlobStore) -> PendingBlob:
         raise
 
 
+def _confirm_held(entry: ManifestInstance, held: dict[str, dict]) -> InstanceResult:
+    """The verdict on an instance the client left out because the portal holds it."""
+    result = InstanceResult(entry)
+    row = held.get(entry.sha256)
+    if row is None or row["sop_instance_uid"] != entry.sop_instance_uid:
+        # Not held (any more), or not as far as this sender may know: it had to be sent.
+        result.reason = "missing from bundle"
+    elif row["size"] != entry.size:
+        result.reason = "size mismatch"
+    else:
+        result.status = "already_present"
+        result.header = {"sop_instance_uid": row["sop_instance_uid"],
+                         "series_instance_uid": row["series_instance_uid"],
+                         "sop_class_uid": row["sop_class_uid"],
+                         "transfer_syntax_uid": row["transfer_syntax_uid"],
+                         "instance_number": row["instance_number"]}
+    return result
+
+
 def _verify_instance(bundle: Bundle, entry: ManifestInstance, study_uid: str,
-                     blobs: BlobStore, created: list[str]) -> InstanceResult:
+                     blobs: BlobStore, created: list[str],
+                     held: dict[str, dict] | None = None) -> InstanceResult:
+    if not entry.in_bundle:
+        return _confirm_held(entry, held or {})
     result = InstanceResult(entry)
     member = bundle.members.get(entry.name)
     if member is None:
@@ -217,14 +240,19 @@ def _verify_document(bundle: Bundle, entry: ManifestDocument, blobs: BlobStore,
     return result
 
 
-def verify_bundle(bundle: Bundle, blobs: BlobStore) -> Verification:
-    """Check every instance and document of BUNDLE, storing the good ones as blobs."""
+def verify_bundle(bundle: Bundle, blobs: BlobStore,
+                  held: dict[str, dict] | None = None) -> Verification:
+    """Check every instance and document of BUNDLE, storing the good ones as blobs.
+
+    HELD (from :func:`portal.tus.holdings.held_instances`) confirms the
+    instances the manifest marks ``in_bundle: false``.
+    """
     found = Verification()
     manifest = bundle.manifest
     for entry in manifest.instances:
         found.instances.append(_verify_instance(bundle, entry, manifest.study_instance_uid,
-                                                blobs, found.created_blobs))
-    if any(r.status == "accepted" for r in found.instances):
+                                                blobs, found.created_blobs, held))
+    if any(r.status != "rejected" for r in found.instances):
         for entry in manifest.documents:
             found.documents.append(_verify_document(bundle, entry, blobs,
                                                     found.created_blobs))
@@ -305,7 +333,7 @@ def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
     try:
         with open_bundle(path) as bundle:
             study_uid = bundle.manifest.study_instance_uid
-            found = verify_bundle(bundle, blobs)
+            found = verify_bundle(bundle, blobs, _held(engine, row, bundle.manifest))
             receipt = build_receipt(upload_id, row.code, received_at, study_uid, found)
             with engine.begin() as conn:
                 if receipt["state"] != REJECTED:
@@ -338,6 +366,17 @@ def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
     log.info("upload %s verified: %s, %d accepted, %d rejected", upload_id, receipt["state"],
              receipt["totals"]["accepted"], receipt["totals"]["rejected"])
     return receipt
+
+
+def _held(engine, row, manifest) -> dict[str, dict]:
+    """What the recipient holds of the instances the sender left out (see holdings)."""
+    left_out = [i.sha256 for i in manifest.instances if not i.in_bundle]
+    if not left_out:
+        return {}
+    with engine.connect() as conn:
+        return held_instances(conn, user_id=row.user_id, community_id=row.community_id,
+                              study_instance_uid=manifest.study_instance_uid,
+                              sha256s=left_out)
 
 
 def _finish(conn, upload_id: str, receipt: dict, study_id: int | None) -> None:

@@ -168,9 +168,21 @@ class JobRunner:
                                         should_stop=self._control)
         else:
             items = staging.hash_in_place(job, progress=progress, should_stop=self._control)
-        manifest, fingerprint, length = staging.freeze_manifest(job, items)
+        manifest, fingerprint, length = staging.freeze_manifest(
+            job, items, self._held_by_portal(job, items))
         store.set_prepared(job.id, items, manifest, fingerprint, length)
         return store.get_job(job.id)
+
+    def _held_by_portal(self, job: Job, items: list) -> set[str]:
+        """SHA-256 values of the study's instances the recipient holds already: not sent again."""
+        shas = [i.sha256 for i in items if i.kind == "dicom" and i.sha256]
+        try:
+            return self.ctx.portal.present_instances(job.community, job.study_instance_uid,
+                                                     shas)
+        except TransferError as exc:
+            # Only an optimisation: without the answer every instance is sent.
+            log.info("could not ask the portal which instances it holds: %s", exc)
+            return set()
 
     def _tus(self) -> TusClient:
         return TusClient(self.ctx.portal.tus_endpoint, session=configure_session(requests.Session()),
