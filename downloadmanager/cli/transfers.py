@@ -18,6 +18,7 @@ from downloadmanager.core.download.messages import language_from_environment
 from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.transfers import controls
 from downloadmanager.core.transfers.errors import TransferError
+from downloadmanager.core.transfers.messages import staged_message
 from downloadmanager.core.transfers.model import Job, JobState
 from downloadmanager.core.transfers.runner import QueueRunner
 from downloadmanager.core.transfers.settings import (
@@ -85,7 +86,12 @@ def make_runner(store: QueueStore, settings: TransferSettings,
         if verbose:
             print(f"transfer {job_id}: {state.value}", file=sys.stderr)
 
-    runner = QueueRunner(store, portal_for, settings=settings, on_change=changed)
+    def staged(job_id: int) -> None:
+        job = store.get_job(job_id, with_items=False)
+        print(staged_message(job_id, job.use_staging), file=sys.stderr, flush=True)
+
+    runner = QueueRunner(store, portal_for, settings=settings, on_change=changed,
+                         on_staged=staged if verbose else None)
     runner.outcomes = {}  # job id -> state it ended in during this run
     return runner
 

@@ -184,6 +184,7 @@ class VirtualBundle:
     def __init__(self, manifest: bytes, members: list[tuple[str, str, int]], *,
                  manifest_last: bool = False) -> None:
         mtime = manifest_created_epoch(manifest)
+        self.manifest = manifest
         segments: list[_Segment] = []
         offset = 0
         # Where each member's bytes (header, data, padding) end, in order.
@@ -240,6 +241,7 @@ class VirtualBundle:
             raise ValueError(f"the manifest has {len(manifest)} bytes, its place "
                              f"{segment.length}")
         self._segments[self._manifest_index] = segment._replace(data=manifest)
+        self.manifest = manifest
 
     def __len__(self) -> int:
         return self.length
@@ -249,6 +251,7 @@ class VirtualBundle:
         twin = object.__new__(VirtualBundle)
         twin._segments, twin._starts, twin.length = self._segments, self._starts, self.length
         twin.member_ends, twin._manifest_index = self.member_ends, self._manifest_index
+        twin.manifest = self.manifest
         twin._open_path = None
         twin._open_file = None
         return twin
