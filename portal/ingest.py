@@ -139,7 +139,8 @@ def _store_member(bundle: Bundle, name: str, blobs: BlobStore) -> PendingBlob:
         with bundle.open_member(name) as reader:
             while chunk := reader.read(_READ_SIZE):
                 pending.write(chunk)
-        pending.close()
+        # Synced later, together with the bundle's other blobs (commit_many).
+        pending.close(sync=False)
         return pending
     except BaseException:
         pending.discard()
@@ -166,7 +167,7 @@ def _confirm_held(entry: ManifestInstance, held: dict[str, dict]) -> InstanceRes
 
 
 def _verify_instance(bundle: Bundle, entry: ManifestInstance, study_uid: str,
-                     blobs: BlobStore, created: list[str],
+                     blobs: BlobStore, to_commit: list[tuple[PendingBlob, str]],
                      held: dict[str, dict] | None = None) -> InstanceResult:
     if not entry.in_bundle:
         return _confirm_held(entry, held or {})
@@ -205,9 +206,7 @@ def _verify_instance(bundle: Bundle, entry: ManifestInstance, study_uid: str,
             pending.discard()
         return result
     if pending is not None:
-        sha, was_created = blobs.commit(pending, entry.sha256)
-        if was_created:
-            created.append(sha)
+        to_commit.append((pending, entry.sha256))
     header["series_instance_uid"] = header["series_instance_uid"] or entry.series_instance_uid
     header["sop_class_uid"] = header["sop_class_uid"] or entry.sop_class_uid
     result.status, result.header = "accepted", header
@@ -249,9 +248,17 @@ def verify_bundle(bundle: Bundle, blobs: BlobStore,
     """
     found = Verification()
     manifest = bundle.manifest
-    for entry in manifest.instances:
-        found.instances.append(_verify_instance(bundle, entry, manifest.study_instance_uid,
-                                                blobs, found.created_blobs, held))
+    to_commit: list[tuple[PendingBlob, str]] = []
+    try:
+        for entry in manifest.instances:
+            found.instances.append(_verify_instance(bundle, entry, manifest.study_instance_uid,
+                                                    blobs, to_commit, held))
+        committed = blobs.commit_many(to_commit)
+    except BaseException:
+        for pending, _ in to_commit:
+            pending.discard()
+        raise
+    found.created_blobs.extend(sha for sha, created in committed if created)
     if any(r.status != "rejected" for r in found.instances):
         for entry in manifest.documents:
             found.documents.append(_verify_document(bundle, entry, blobs,

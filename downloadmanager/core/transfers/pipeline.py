@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from downloadmanager.core.transfers.model import Job, JobItem, JobState
 from downloadmanager.core.transfers.store import QueueStore
 
 log = logging.getLogger(__name__)
+
+CONTROL_EVERY = 0.5  # seconds between two looks at the job's state while staging
 
 
 class StagedPrefix:
@@ -80,6 +83,7 @@ class PipelinedPrepare:
         # Where each member's bytes end in the bundle, by index in job.items.
         self._ends = self.bundle.member_ends
         self._stop = threading.Event()
+        self._controlled = 0.0
         self._thread = threading.Thread(target=self._run, name=f"staging-job-{job.id}",
                                         daemon=True)
         self.error: BaseException | None = None
@@ -105,7 +109,14 @@ class PipelinedPrepare:
     def _should_stop(self) -> None:
         if self._stop.is_set():
             raise JobControlInterrupt("stopped")
-        self.control()
+        # The job's state is asked (and its lease renewed, a synced database
+        # write) at most every CONTROL_EVERY seconds, not for every file:
+        # per file it cost seconds for a study of many small files. The sender
+        # asks between its chunks as well.
+        now = time.monotonic()
+        if now - self._controlled >= CONTROL_EVERY:
+            self._controlled = now
+            self.control()
 
     def _item_ready(self, index: int, item: JobItem) -> None:
         if item.size != self.job.items[index].size:
