@@ -119,6 +119,9 @@ async def _write_body(request: Request, service: TusService, record: UploadRecor
         new_offset = await run_io(writer.commit)
         if new_offset == record.length and new_offset > committed:
             service.ingest.enqueue(record.id)
+        elif new_offset > committed:
+            service.ingest.follow(record.id)
+
         return new_offset
     except Superseded:
         current = await run_io(service.store.get, record.id)

@@ -205,6 +205,9 @@ def test_pause_and_cancel_from_another_process_while_run_is_busy(cli, real_porta
         assert job["state"] == "paused" and 0 < job["bytes_done"] < job["bytes_total"]
         url = job["upload_url"]
 
+        # Slower for the second half, so the cancel below still lands mid-upload
+        # after the three process starts it takes to see the upload going on.
+        proxy.rate = 48 * KIB
         assert cli.run("transfers", "resume", job_id).returncode == 0
         paused_at = job["bytes_done"]
         runner = cli.start("transfers", "run")
