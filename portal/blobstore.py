@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
@@ -37,6 +38,25 @@ def _fsync_directory(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    # Writable: Windows cannot flush a file opened for reading only.
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _parallel(func, items: list) -> None:
+    """Run FUNC on every item in a few threads (fsyncs that the disk can group)."""
+    if len(items) <= 1:
+        for item in items:
+            func(item)
+        return
+    with ThreadPoolExecutor(max_workers=min(32, len(items))) as pool:
+        list(pool.map(func, items))
 
 
 class PendingBlob:
@@ -65,11 +85,15 @@ class PendingBlob:
         """The hex SHA-256 of what was written so far."""
         return self._hash.hexdigest()
 
-    def close(self) -> None:
-        """Flush and fsync the temporary file (idempotent)."""
+    def close(self, *, sync: bool = True) -> None:
+        """Flush and fsync the temporary file (idempotent).
+
+        ``sync=False`` leaves the fsync to :meth:`BlobStore.commit_many`.
+        """
         if self._file is not None:
             self._file.flush()
-            os.fsync(self._file.fileno())
+            if sync:
+                os.fsync(self._file.fileno())
             self._file.close()
             self._file = None
 
@@ -140,6 +164,37 @@ class BlobStore:
         os.replace(pending.temp_path, final)
         _fsync_directory(final.parent)
         return sha, True
+
+    def commit_many(self, pendings: list[tuple[PendingBlob, str]]) -> list[tuple[str, bool]]:
+        """Commit many finished blobs (each with its expected SHA-256) at once.
+
+        Same guarantee as :meth:`commit` (a blob under its name is complete and
+        durable when this returns), but the fsyncs of all files, then of all
+        their folders, run in parallel: the file system commits them together
+        instead of one journal commit per file (a bundle of 1,000 instances
+        spent most of its verification in 2,000 fsyncs one after another).
+        Raises BlobStoreError before renaming anything if a content differs.
+        """
+        for pending, expected in pendings:
+            pending.close(sync=False)
+            if pending.sha256 != expected:
+                raise BlobStoreError(f"content hash {pending.sha256} differs from expected "
+                                     f"{expected}")
+        _parallel(_fsync_file, [p.temp_path for p, _ in pendings])
+        results: list[tuple[str, bool]] = []
+        folders: set[Path] = set()
+        for pending, expected in pendings:
+            final = self.path(expected)
+            if final.is_file():
+                pending.discard()
+                results.append((expected, False))
+                continue
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(pending.temp_path, final)
+            folders.add(final.parent)
+            results.append((expected, True))
+        _parallel(_fsync_directory, sorted(folders))
+        return results
 
     def put_stream(self, source: BinaryIO, expected_sha256: str | None = None) -> tuple[str, bool]:
         """Store everything readable from SOURCE; returns ``(sha256, created)``."""

@@ -2,7 +2,8 @@
 
 The rules are those of ``docs/protocol.md``. :func:`open_bundle` checks the
 structure of the whole archive from its headers alone (the tar is read with
-seeks, member data is not loaded): manifest first and valid, only regular
+seeks, member data is not loaded): manifest first (or last, for bundles
+sent while the client was still staging) and valid, only regular
 files with the expected names, no links, devices or paths that leave the
 archive, every member inside the file, nothing outside the manifest. Any
 violation raises :class:`BundleError`, whose message goes into the receipt.
@@ -32,6 +33,16 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _ALLOWED_DIRECTORIES = ("dicom", "documents")
 
 
+def is_uid(value: str) -> bool:
+    """True for a DICOM UID (digits and dots, at most 64 characters)."""
+    return len(value) <= 64 and bool(_UID.match(value))
+
+
+def is_sha256_hex(value: str) -> bool:
+    """True for 64 lowercase hex digits."""
+    return bool(_SHA256.match(value))
+
+
 class BundleError(Exception):
     """The bundle as a whole is unusable; the message says why (for the receipt)."""
 
@@ -47,6 +58,9 @@ class ManifestInstance:
     transfer_syntax_uid: str | None
     size: int
     sha256: str
+    # False: the client left the bytes out because the portal said the
+    # recipient holds them (``POST /api/uploads/present``); ingest checks that.
+    in_bundle: bool = True
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,9 @@ def _instance(entry, index: int) -> ManifestInstance:
     if not isinstance(name, str) or not _INSTANCE_NAME.match(name):
         raise BundleError(f"manifest: instances[{index}] name must look like dicom/000001.dcm")
     tsuid = entry.get("transfer_syntax_uid")
+    in_bundle = entry.get("in_bundle", True)
+    if not isinstance(in_bundle, bool):
+        raise BundleError(f"manifest: {name} in_bundle must be true or false")
     return ManifestInstance(
         name=name,
         sop_instance_uid=_uid(entry.get("sop_instance_uid"), f"{name} sop_instance_uid"),
@@ -111,6 +128,7 @@ def _instance(entry, index: int) -> ManifestInstance:
                                                             "transfer_syntax_uid"),
         size=_size(entry.get("size"), name),
         sha256=_sha(entry.get("sha256"), name),
+        in_bundle=in_bundle,
     )
 
 
@@ -218,18 +236,49 @@ class Bundle:
         self.close()
 
 
-def _read_manifest(tar: tarfile.TarFile, first: tarfile.TarInfo | None) -> Manifest:
-    if first is None or first.name != MANIFEST_NAME:
-        raise BundleError("the first member of the bundle must be manifest.json")
-    if not first.isreg():
+def _read_manifest(tar: tarfile.TarFile, member: tarfile.TarInfo) -> Manifest:
+    if not member.isreg():
         raise BundleError("manifest.json must be a regular file")
-    if first.size > MAX_MANIFEST_BYTES:
+    if member.size > MAX_MANIFEST_BYTES:
         raise BundleError(f"manifest.json is larger than {MAX_MANIFEST_BYTES} bytes")
-    reader = tar.extractfile(first)
+    reader = tar.extractfile(member)
     data = reader.read() if reader is not None else b""
-    if len(data) != first.size:
+    if len(data) != member.size:
         raise BundleError("manifest.json is truncated")
     return parse_manifest(data)
+
+
+def _headers(tar: tarfile.TarFile, file_size: int) -> list[tarfile.TarInfo]:
+    """Every member header in order, checked for what no bundle may contain."""
+    found: list[tarfile.TarInfo] = []
+    while True:
+        try:
+            member = tar.next()
+        except tarfile.TarError as exc:
+            if not found:
+                raise BundleError(f"not an uncompressed tar archive ({exc})") from None
+            raise BundleError(f"the tar archive is damaged ({exc})") from None
+        if member is None:
+            return found
+        _check_member_name(member.name)
+        if member.isdir() and member.name.rstrip("/") in _ALLOWED_DIRECTORIES:
+            continue
+        if member.issym() or member.islnk():
+            raise BundleError(f"member {member.name!r} is a link; links are not allowed")
+        if member.name != MANIFEST_NAME and not member.isreg():
+            raise BundleError(f"member {member.name!r} is not a regular file")
+        if member.offset_data + member.size > file_size:
+            raise BundleError(f"the tar archive is truncated inside {member.name!r}")
+        found.append(member)
+
+
+def _manifest_member(headers: list[tarfile.TarInfo]) -> tarfile.TarInfo:
+    """The manifest's header: the first member, or the last (bundles sent while staging)."""
+    if headers and headers[0].name == MANIFEST_NAME:
+        return headers[0]
+    if headers and headers[-1].name == MANIFEST_NAME:
+        return headers[-1]
+    raise BundleError("manifest.json must be the first or the last member of the bundle")
 
 
 def open_bundle(path: Path | str) -> Bundle:
@@ -241,29 +290,23 @@ def open_bundle(path: Path | str) -> Bundle:
     except (tarfile.TarError, OSError) as exc:
         raise BundleError(f"not an uncompressed tar archive ({exc})") from None
     try:
-        manifest = _read_manifest(tar, tar.next())
-        expected = {i.name for i in manifest.instances} | {d.name for d in manifest.documents}
+        headers = _headers(tar, file_size)
+        manifest_member = _manifest_member(headers)
+        manifest = _read_manifest(tar, manifest_member)
+        expected = {i.name for i in manifest.instances if i.in_bundle} | \
+            {d.name for d in manifest.documents}
+        left_out = {i.name for i in manifest.instances if not i.in_bundle}
         members: dict[str, tarfile.TarInfo] = {}
-        while True:
-            try:
-                member = tar.next()
-            except tarfile.TarError as exc:
-                raise BundleError(f"the tar archive is damaged ({exc})") from None
-            if member is None:
-                break
-            _check_member_name(member.name)
-            if member.isdir() and member.name.rstrip("/") in _ALLOWED_DIRECTORIES:
+        for member in headers:
+            if member is manifest_member:
                 continue
-            if member.issym() or member.islnk():
-                raise BundleError(f"member {member.name!r} is a link; links are not allowed")
-            if not member.isreg():
-                raise BundleError(f"member {member.name!r} is not a regular file")
+            if member.name in left_out:
+                raise BundleError(f"member {member.name!r} is in the bundle although the "
+                                  "manifest says in_bundle: false")
             if member.name not in expected:
                 raise BundleError(f"member {member.name!r} is not listed in the manifest")
             if member.name in members:
                 raise BundleError(f"member {member.name!r} appears twice")
-            if member.offset_data + member.size > file_size:
-                raise BundleError(f"the tar archive is truncated inside {member.name!r}")
             members[member.name] = member
         return Bundle(path, tar, manifest, members)
     except BaseException:

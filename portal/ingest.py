@@ -6,6 +6,10 @@ into the content-addressed blob store (:mod:`portal.blobstore`), checks each
 instance against the manifest and parses its DICOM header, then indexes
 patient/study/series/instance rows and documents in one transaction together
 with the receipt. Nothing of a rejected bundle stays in the blob store.
+
+Members already read while the upload arrived (:mod:`portal.tus.follower`)
+are not read again; the blobs of a bundle are made durable together
+(:meth:`BlobStore.commit_many`) before the transaction that indexes them.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from portal.bundle import Bundle, BundleError, ManifestDocument, ManifestInstanc
 from portal.config import Settings
 from portal.schema import blobs as blobs_table
 from portal.schema import communities, uploads
+from portal.tus.follower import BundleFollower, Prepared
+from portal.tus.holdings import held_instances
 from portal.tus.indexing import StudyIndexer
 from portal.tus.store import DONE, INGESTING, REJECTED, UploadStore
 
@@ -138,15 +144,73 @@ def _store_member(bundle: Bundle, name: str, blobs: BlobStore) -> PendingBlob:
         with bundle.open_member(name) as reader:
             while chunk := reader.read(_READ_SIZE):
                 pending.write(chunk)
-        pending.close()
+        # Synced later, together with the bundle's other blobs (commit_many).
+        pending.close(sync=False)
         return pending
     except BaseException:
         pending.discard()
         raise
 
 
+def _confirm_held(entry: ManifestInstance, held: dict[str, dict]) -> InstanceResult:
+    """The verdict on an instance the client left out because the portal holds it."""
+    result = InstanceResult(entry)
+    row = held.get(entry.sha256)
+    if row is None or row["sop_instance_uid"] != entry.sop_instance_uid:
+        # Not held (any more), or not as far as this sender may know: it had to be sent.
+        result.reason = "missing from bundle"
+    elif row["size"] != entry.size:
+        result.reason = "size mismatch"
+    else:
+        result.status = "already_present"
+        result.header = {"sop_instance_uid": row["sop_instance_uid"],
+                         "series_instance_uid": row["series_instance_uid"],
+                         "sop_class_uid": row["sop_class_uid"],
+                         "transfer_syntax_uid": row["transfer_syntax_uid"],
+                         "instance_number": row["instance_number"]}
+    return result
+
+
+def _check_header(result: InstanceResult, header: dict | None, study_uid: str) -> None:
+    """Set RESULT's reason if the parsed HEADER (None: not DICOM) contradicts the manifest."""
+    if header is None:
+        result.reason = "not DICOM"
+    elif header["sop_instance_uid"] != result.entry.sop_instance_uid:
+        result.reason = "SOP Instance UID differs from manifest"
+    elif header["study_instance_uid"] != study_uid:
+        result.reason = "study differs from manifest"
+
+
+def _accept(result: InstanceResult, header: dict) -> InstanceResult:
+    header["series_instance_uid"] = header["series_instance_uid"] or \
+        result.entry.series_instance_uid
+    header["sop_class_uid"] = header["sop_class_uid"] or result.entry.sop_class_uid
+    result.status, result.header = "accepted", header
+    return result
+
+
+def _verify_prepared(result: InstanceResult, ready: Prepared, study_uid: str,
+                     to_commit: list[tuple[PendingBlob, str]]) -> InstanceResult:
+    """The rest of :func:`_verify_instance`'s checks for a member read while it arrived.
+
+    READY has the manifest's SHA-256 and parsed as DICOM already.
+    """
+    _check_header(result, ready.header, study_uid)
+    if result.reason is not None:
+        if ready.pending is not None:
+            ready.pending.discard()
+        return result
+    if ready.pending is not None:
+        to_commit.append((ready.pending, ready.sha256))
+    return _accept(result, dict(ready.header))
+
+
 def _verify_instance(bundle: Bundle, entry: ManifestInstance, study_uid: str,
-                     blobs: BlobStore, created: list[str]) -> InstanceResult:
+                     blobs: BlobStore, to_commit: list[tuple[PendingBlob, str]],
+                     held: dict[str, dict] | None = None,
+                     follower: BundleFollower | None = None) -> InstanceResult:
+    if not entry.in_bundle:
+        return _confirm_held(entry, held or {})
     result = InstanceResult(entry)
     member = bundle.members.get(entry.name)
     if member is None:
@@ -155,6 +219,15 @@ def _verify_instance(bundle: Bundle, entry: ManifestInstance, study_uid: str,
     if member.size != entry.size:
         result.reason = "size mismatch"
         return result
+    ready = follower.take(entry.name, member.offset_data, member.size) \
+        if follower is not None else None
+    if ready is not None:
+        if ready.sha256 == entry.sha256 and not ready.not_dicom:
+            return _verify_prepared(result, ready, study_uid, to_commit)
+        # Read from bytes a later request may have replaced: only a match
+        # counts (those are the right bytes); otherwise judge the final file.
+        if ready.pending is not None:
+            ready.pending.discard()
     pending: PendingBlob | None = None
     if blobs.exists(entry.sha256):
         # Identical bytes are stored already: hash to verify, write nothing.
@@ -171,24 +244,16 @@ def _verify_instance(bundle: Bundle, entry: ManifestInstance, study_uid: str,
         header_path = pending.temp_path
     try:
         header = read_header(header_path)
-        if header["sop_instance_uid"] != entry.sop_instance_uid:
-            result.reason = "SOP Instance UID differs from manifest"
-        elif header["study_instance_uid"] != study_uid:
-            result.reason = "study differs from manifest"
     except ValueError:
-        result.reason = "not DICOM"
+        header = None
+    _check_header(result, header, study_uid)
     if result.reason is not None:
         if pending is not None:
             pending.discard()
         return result
     if pending is not None:
-        sha, was_created = blobs.commit(pending, entry.sha256)
-        if was_created:
-            created.append(sha)
-    header["series_instance_uid"] = header["series_instance_uid"] or entry.series_instance_uid
-    header["sop_class_uid"] = header["sop_class_uid"] or entry.sop_class_uid
-    result.status, result.header = "accepted", header
-    return result
+        to_commit.append((pending, entry.sha256))
+    return _accept(result, header)
 
 
 def _verify_document(bundle: Bundle, entry: ManifestDocument, blobs: BlobStore,
@@ -217,14 +282,29 @@ def _verify_document(bundle: Bundle, entry: ManifestDocument, blobs: BlobStore,
     return result
 
 
-def verify_bundle(bundle: Bundle, blobs: BlobStore) -> Verification:
-    """Check every instance and document of BUNDLE, storing the good ones as blobs."""
+def verify_bundle(bundle: Bundle, blobs: BlobStore,
+                  held: dict[str, dict] | None = None,
+                  follower: BundleFollower | None = None) -> Verification:
+    """Check every instance and document of BUNDLE, storing the good ones as blobs.
+
+    HELD (from :func:`portal.tus.holdings.held_instances`) confirms the
+    instances the manifest marks ``in_bundle: false``. FOLLOWER holds the
+    members read while the bundle arrived (:mod:`portal.tus.follower`).
+    """
     found = Verification()
     manifest = bundle.manifest
-    for entry in manifest.instances:
-        found.instances.append(_verify_instance(bundle, entry, manifest.study_instance_uid,
-                                                blobs, found.created_blobs))
-    if any(r.status == "accepted" for r in found.instances):
+    to_commit: list[tuple[PendingBlob, str]] = []
+    try:
+        for entry in manifest.instances:
+            found.instances.append(_verify_instance(bundle, entry, manifest.study_instance_uid,
+                                                    blobs, to_commit, held, follower))
+        committed = blobs.commit_many(to_commit)
+    except BaseException:
+        for pending, _ in to_commit:
+            pending.discard()
+        raise
+    found.created_blobs.extend(sha for sha, created in committed if created)
+    if any(r.status != "rejected" for r in found.instances):
         for entry in manifest.documents:
             found.documents.append(_verify_document(bundle, entry, blobs,
                                                     found.created_blobs))
@@ -281,7 +361,7 @@ def build_receipt(upload_id: str, community: str, received_at: datetime,
 
 
 def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
-                  upload_id: str) -> dict | None:
+                  upload_id: str, follower: BundleFollower | None = None) -> dict | None:
     """Verify, store and index the completed upload UPLOAD_ID; returns its receipt.
 
     Does nothing (returns None) unless the upload is in state ``ingesting``,
@@ -305,7 +385,8 @@ def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
     try:
         with open_bundle(path) as bundle:
             study_uid = bundle.manifest.study_instance_uid
-            found = verify_bundle(bundle, blobs)
+            found = verify_bundle(bundle, blobs, _held(engine, row, bundle.manifest),
+                                  follower)
             receipt = build_receipt(upload_id, row.code, received_at, study_uid, found)
             with engine.begin() as conn:
                 if receipt["state"] != REJECTED:
@@ -335,9 +416,21 @@ def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
     if receipt["state"] == REJECTED and found is not None:
         _drop_unreferenced(engine, blobs, found.created_blobs)
     path.unlink(missing_ok=True)
-    log.info("upload %s verified: %s, %d accepted, %d rejected", upload_id, receipt["state"],
-             receipt["totals"]["accepted"], receipt["totals"]["rejected"])
+    log.info("upload %s verified: %s, %d accepted, %d rejected, %d read while arriving",
+             upload_id, receipt["state"], receipt["totals"]["accepted"],
+             receipt["totals"]["rejected"], follower.taken if follower is not None else 0)
     return receipt
+
+
+def _held(engine, row, manifest) -> dict[str, dict]:
+    """What the recipient holds of the instances the sender left out (see holdings)."""
+    left_out = [i.sha256 for i in manifest.instances if not i.in_bundle]
+    if not left_out:
+        return {}
+    with engine.connect() as conn:
+        return held_instances(conn, user_id=row.user_id, community_id=row.community_id,
+                              study_instance_uid=manifest.study_instance_uid,
+                              sha256s=left_out)
 
 
 def _finish(conn, upload_id: str, receipt: dict, study_id: int | None) -> None:

@@ -17,7 +17,7 @@ from downloadmanager.core.documents.receipt import save_receipt_for_jobs, study_
 from downloadmanager.cli.messages import cli_language, describe, describe_stored
 from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.transfers import controls
-from downloadmanager.core.errors import AppError
+from downloadmanager.core.errors import AppError, render
 from downloadmanager.core.transfers.model import RUNNABLE, Job, JobState
 from downloadmanager.core.transfers.runner import QueueRunner
 from downloadmanager.core.transfers.settings import (
@@ -85,7 +85,13 @@ def make_runner(store: QueueStore, settings: TransferSettings,
         if verbose:
             print(f"transfer {job_id}: {state.value}", file=sys.stderr)
 
-    runner = QueueRunner(store, portal_for, settings=settings, on_change=changed)
+    def staged(job_id: int) -> None:
+        job = store.get_job(job_id, with_items=False)
+        code = "upload_medium_free" if job.use_staging else "upload_files_read"
+        print(render(code, {"job": job_id}, cli_language()), file=sys.stderr, flush=True)
+
+    runner = QueueRunner(store, portal_for, settings=settings, on_change=changed,
+                         on_staged=staged if verbose else None)
     runner.outcomes = {}  # job id -> state it ended in during this run
     return runner
 

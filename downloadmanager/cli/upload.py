@@ -31,8 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Scan PATH, queue one upload per study for the community CODE and (unless "
             "--no-wait) upload them and wait until the portal has verified every image. "
-            "Studies are first copied to a local staging area, so a CD can be ejected once "
-            "staging is done. Uploads resume after network errors, crashes and restarts "
+            "Studies are copied to a local staging area while they are already being sent; "
+            "'The CD can be removed' is printed once staging is done, while the upload goes "
+            "on. Images the portal already holds for the recipient are not sent again. "
+            "Uploads resume after network errors, crashes and restarts "
             "('downloadmanager transfers run'). Exit code 0 only when every image was "
             "verified by the portal, 1 when something was not accepted or is still pending, "
             "2 for errors before anything was queued (login, unknown community, nothing "

@@ -446,4 +446,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The old settings file {path} was damaged and was not taken over; the defaults "
               "apply. It is kept as {backup}.",
     },
+    # -- pipelined uploads: staging is done while the upload goes on --
+    "upload_medium_free": {
+        "de": "Übertragung {job}: Die CD kann entnommen werden. Der Upload läuft weiter.",
+        "en": "Transfer {job}: The CD can be removed. The upload goes on.",
+    },
+    "upload_files_read": {
+        "de": "Übertragung {job}: Alle Dateien sind gelesen. Der Upload läuft weiter.",
+        "en": "Transfer {job}: Every file has been read. The upload goes on.",
+    },
 }

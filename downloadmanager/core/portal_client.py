@@ -212,6 +212,46 @@ class PortalClient:
         """The community with exactly this (case-sensitive) code, or None."""
         return next((c for c in self.search_communities(code) if c["code"] == code), None)
 
+    def present_instances(self, community: str, study_instance_uid: str,
+                          sha256s: list[str]) -> set[str]:
+        """The SHA-256 values of the study's instances the recipient COMMUNITY already holds.
+
+        Only what this account may know (``POST /api/uploads/present``); a
+        portal without that question answers nothing, so everything is sent.
+        """
+        if not sha256s:
+            return set()
+        response = self.request("POST", "/api/uploads/present", json={
+            "community": community, "study_instance_uid": study_instance_uid,
+            "sha256": sorted(set(sha256s))})
+        if response.status_code in (404, 405):
+            return set()
+        if response.status_code != 200:
+            raise PortalError("portal_request_failed", status=response.status_code,
+                              detail=response_detail(response))
+        present = response.json().get("present") or []
+        return set(present) & set(sha256s)
+
+    def holds_any(self, community: str, study_instance_uid: str,
+                  sop_instance_uids: list[str]) -> bool:
+        """True if COMMUNITY holds any of these instances of the study (as far as we may know).
+
+        Asked before the files are read: a study the portal holds nothing of
+        is sent while it is still being staged; otherwise it is hashed first
+        so that only what is missing is sent.
+        """
+        if not sop_instance_uids:
+            return False
+        response = self.request("POST", "/api/uploads/present", json={
+            "community": community, "study_instance_uid": study_instance_uid,
+            "sop_instance_uid": sorted(set(sop_instance_uids))})
+        if response.status_code in (404, 405):
+            return False
+        if response.status_code != 200:
+            raise PortalError("portal_request_failed", status=response.status_code,
+                              detail=response_detail(response))
+        return bool(response.json().get("present_sop_instance_uids"))
+
     def receipt(self, upload_id: str) -> tuple[int, dict]:
         """``(status, body)`` of ``GET /api/uploads/{id}/receipt`` (202 while not finished)."""
         response = self.request("GET", f"/api/uploads/{upload_id}/receipt")

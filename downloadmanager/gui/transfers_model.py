@@ -56,6 +56,14 @@ class TransfersTableModel(QAbstractTableModel):
         }
         return names[state]
 
+    def state_text(self, job: Job) -> str:
+        """The state of JOB as shown in its row: the medium is free once staging is done."""
+        if job.state is JobState.STAGING and job.upload_url:
+            return self.tr("Copying and sending")
+        if job.state is JobState.UPLOADING and job.use_staging and job.manifest is not None:
+            return self.tr("Sending – the CD can be removed")
+        return self.state_name(job.state)
+
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
@@ -113,7 +121,7 @@ class TransfersTableModel(QAbstractTableModel):
         if column == COL_RECIPIENT:
             return self._label_for_community(job.community)
         if column == COL_STATE:
-            return self.state_name(job.state)
+            return self.state_text(job)
         if column == COL_PROGRESS:
             return format_size(job.bytes_done if job.state is not JobState.DONE
                                else job.bytes_total) + " / " + format_size(job.bytes_total)

@@ -13,13 +13,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
 
 from portal.auth import Principal, require_user
+from portal.bundle import is_sha256_hex, is_uid
 from portal.errors import error_response
 from portal.tus import headers as th
 from portal.tus.headers import TusError
+from portal.tus.holdings import MAX_QUESTION, held_instances
 from portal.tus.receive import run_io, stream_body
 from portal.tus.service import TusService, service_for, start_ingest_worker, stop_ingest_worker
+from portal.schema import communities
 from portal.tus.store import INGESTING, TOMBSTONES, UPLOADING, UploadRecord
 from portal.tus.writer import ChunkWriter, Superseded
 
@@ -115,6 +119,9 @@ async def _write_body(request: Request, service: TusService, record: UploadRecor
         new_offset = await run_io(writer.commit)
         if new_offset == record.length and new_offset > committed:
             service.ingest.enqueue(record.id)
+        elif new_offset > committed:
+            service.ingest.follow(record.id)
+
         return new_offset
     except Superseded:
         current = await run_io(service.store.get, record.id)
@@ -277,3 +284,59 @@ async def upload_receipt(upload_id: str, request: Request) -> Response:
         return error_response(410, "gone", f"upload was {state}", state=state)
     return JSONResponse({"state": record.state, "offset": record.offset,
                          "length": record.length}, status_code=202)
+
+
+def _present(service: TusService, user_id: int, code: str, study_uid: str,
+             shas: list[str], sops: list[str]) -> dict | None:
+    with service.store.engine.connect() as conn:
+        community_id = conn.execute(
+            select(communities.c.id).where(communities.c.code == code)).scalar()
+        if community_id is None:
+            return None
+        held = held_instances(conn, user_id=user_id, community_id=community_id,
+                              study_instance_uid=study_uid, sha256s=shas,
+                              sop_instance_uids=sops)
+    answer: dict = {"present": sorted(sha for sha in held if sha in set(shas))}
+    if sops:
+        answer["present_sop_instance_uids"] = sorted(
+            r["sop_instance_uid"] for r in held.values() if r["sop_instance_uid"] in set(sops))
+    return answer
+
+
+@router.post("/api/uploads/present", tags=["uploads"])
+async def uploads_present(request: Request) -> Response:
+    """Which of a study's instances (by SHA-256) the recipient community already holds.
+
+    Body: ``{"community": "bM1X", "study_instance_uid": "1.2...", "sha256": ["hex", ...]}``,
+    optionally ``"sop_instance_uid": [...]`` instead of or with ``sha256``.
+    Answers ``{"present": [...]}`` (and ``"present_sop_instance_uids"``) with only
+    what the caller may know (see :mod:`portal.tus.holdings`); the client leaves
+    those instances out of the bundle.
+    """
+    principal = await run_io(require_user, request)
+    try:
+        body = await request.json()
+    except ValueError:
+        return error_response(400, "bad_request", "the body must be JSON")
+    if not isinstance(body, dict):
+        return error_response(400, "bad_request", "the body must be a JSON object")
+    code, study_uid, shas = body.get("community"), body.get("study_instance_uid"), \
+        body.get("sha256", [])
+    sops = body.get("sop_instance_uid", [])
+    if not isinstance(code, str) or len(code) != 4 or not code.isalnum():
+        return error_response(400, "bad_request", "'community' must be a 4-character code")
+    if not isinstance(study_uid, str) or not is_uid(study_uid):
+        return error_response(400, "bad_request", "'study_instance_uid' must be a DICOM UID")
+    if (not isinstance(shas, list) or len(shas) > MAX_QUESTION
+            or not all(isinstance(s, str) and is_sha256_hex(s) for s in shas)):
+        return error_response(400, "bad_request", f"'sha256' must be a list of at most "
+                                                  f"{MAX_QUESTION} lowercase hex SHA-256 values")
+    if (not isinstance(sops, list) or len(sops) > MAX_QUESTION
+            or not all(isinstance(u, str) and is_uid(u) for u in sops)):
+        return error_response(400, "bad_request", f"'sop_instance_uid' must be a list of at "
+                                                  f"most {MAX_QUESTION} DICOM UIDs")
+    service = service_for(request.app)
+    answer = await run_io(_present, service, principal.user_id, code, study_uid, shas, sops)
+    if answer is None:
+        return error_response(404, "not_found", f"no community with code {code!r}")
+    return JSONResponse(answer)

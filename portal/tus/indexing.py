@@ -38,7 +38,8 @@ class StudyIndexer:
         as ``already_present``.
         """
         accepted = [r for r in found.instances if r.status == "accepted"]
-        study_id = self._study(manifest, accepted[0].header, received_at)
+        # A study sent again may bring nothing new (every instance already present).
+        study_id = self._study(manifest, accepted[0].header if accepted else {}, received_at)
         added = 0
         series_ids: dict[str, int] = {}
         for result in accepted:

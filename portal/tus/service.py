@@ -39,6 +39,7 @@ class TusService:
                 # Bumping the generation stops a running PATCH at its next write.
                 slot.generation += 1
                 self.store.mark_gone(upload_id, TERMINATED)
+            self.ingest.forget(upload_id)
         finally:
             self.slots.release(upload_id)
 

@@ -12,6 +12,7 @@ import logging
 import queue
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Engine
 from portal.blobstore import BlobStore
 from portal.config import Settings
 from portal.schema import uploads
+from portal.tus.follower import BundleFollower
 from portal.tus.store import INGESTING, UploadStore
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,10 @@ class IngestWorker:
         self._idle = threading.Event()
         self._idle.set()
         self.sweep_interval = min(600.0, float(settings.purge_interval_seconds))
+        # Verify as it arrives: one follower per upload still receiving bytes,
+        # worked on by one thread (requests only hand over the new offset).
+        self._followers: dict[str, BundleFollower] = {}
+        self._follow_pool = ThreadPoolExecutor(1, thread_name_prefix="ingest-follow")
 
     @property
     def running(self) -> bool:
@@ -67,6 +73,38 @@ class IngestWorker:
         self._queue.put(None)
         thread.join(timeout)
         self._thread = None
+
+    def follow(self, upload_id: str) -> None:
+        """More bytes of UPLOAD_ID are in its file: prepare the members now complete."""
+        with self._lock:
+            follower = self._followers.get(upload_id)
+            if follower is None:
+                follower = self._followers[upload_id] = BundleFollower(
+                    self.store.file_path(upload_id), self.blobs)
+            if follower.scheduled:
+                return  # the queued advance will see these bytes too
+            follower.scheduled = True
+        self._follow_pool.submit(follower.advance)
+
+    def forget(self, upload_id: str) -> None:
+        """The upload is gone (terminated): drop what its follower prepared."""
+        with self._lock:
+            follower = self._followers.pop(upload_id, None)
+        if follower is not None:
+            self._follow_pool.submit(follower.discard)
+
+    def _follower_for(self, upload_id: str) -> BundleFollower | None:
+        """The upload's follower, caught up with the whole file (None if there is none)."""
+        with self._lock:
+            follower = self._followers.pop(upload_id, None)
+        if follower is None:
+            return None
+        try:
+            # Runs after every advance already queued for it: then it is up to date.
+            self._follow_pool.submit(follower.advance).result()
+        except Exception:
+            log.exception("following upload %s failed", upload_id)
+        return follower
 
     def enqueue(self, upload_id: str) -> None:
         """Verify UPLOAD_ID soon (harmless if it is not ``ingesting`` any more)."""
@@ -100,12 +138,16 @@ class IngestWorker:
                 continue
             if upload_id is None:
                 break
+            follower = self._follower_for(upload_id)
             try:
-                ingest_upload(self.store, self.blobs, self.settings, upload_id)
+                ingest_upload(self.store, self.blobs, self.settings, upload_id,
+                              follower=follower)
             except Exception:
                 log.exception("verifying upload %s failed; it stays queued for the next start",
                               upload_id)
             finally:
+                if follower is not None:
+                    follower.discard()
                 if self._queue.empty():
                     self._idle.set()
 

@@ -1173,6 +1173,14 @@
         <translation>Abgebrochen</translation>
     </message>
     <message>
+        <source>Copying and sending</source>
+        <translation>Wird kopiert und gesendet</translation>
+    </message>
+    <message>
+        <source>Sending – the CD can be removed</source>
+        <translation>Wird gesendet – Die CD kann entnommen werden</translation>
+    </message>
+    <message>
         <source>Study</source>
         <translation>Untersuchung</translation>
     </message>

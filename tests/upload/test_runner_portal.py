@@ -89,12 +89,14 @@ def test_pause_resume_cancel_retry(dm_home, real_portal, study):
         job_id = _queue(store, client, study)
         runner = _runner(store, client, chunk_size=64 * KIB)
         ctx = runner.context(client.server, client.email)
-        calls = []
+        paused_once = []
         real_control = JobRunner._control
 
         def pause_after_two_chunks(self):
-            calls.append(1)
-            if len(calls) == 12:  # staging polls once per file (8), then chunks
+            # Staging and sending run at once: pause once two chunks are confirmed.
+            if not paused_once and \
+                    store.get_job(job_id, with_items=False).bytes_done >= 2 * 64 * KIB:
+                paused_once.append(1)
                 controls.pause(store, job_id)
             real_control(self)
 

@@ -34,6 +34,8 @@ PIECE = 256 * 1024
 SEND_PIECE = 1024 * 1024
 
 MANIFEST_NAME = "manifest.json"
+#: The manifest's ``layout`` of a bundle sent while staging: manifest at the end.
+MANIFEST_LAST = "manifest-last"
 
 
 class _Segment(NamedTuple):
@@ -66,8 +68,16 @@ def document_member_name(index: int, title: str) -> str:
 
 
 def build_manifest(*, study_instance_uid: str, note: str | None, items: list[JobItem],
-                   created: datetime | None = None) -> bytes:
-    """The manifest.json bytes for ITEMS (which must carry size and sha256)."""
+                   created: datetime | None = None, left_out: set[str] = frozenset(),
+                   manifest_last: bool = False) -> bytes:
+    """The manifest.json bytes for ITEMS (which must carry size and sha256).
+
+    Instances whose SHA-256 is in LEFT_OUT (the portal holds them) are listed
+    with ``"in_bundle": false`` and their bytes are not part of the bundle.
+    MANIFEST_LAST marks a bundle sent while staging (``"layout": "manifest-last"``):
+    the manifest is its last member. Its length does not depend on the
+    SHA-256 values (always 64 hex digits), so it is known before any file is read.
+    """
     created = created or datetime.now(timezone.utc)
     instances = [i for i in items if i.kind == "dicom"]
     documents = [i for i in items if i.kind == "document"]
@@ -81,7 +91,8 @@ def build_manifest(*, study_instance_uid: str, note: str | None, items: list[Job
         "instances": [
             {"name": i.name, "sop_instance_uid": i.sop_instance_uid,
              "sop_class_uid": i.sop_class_uid, "series_instance_uid": i.series_instance_uid,
-             "transfer_syntax_uid": i.transfer_syntax_uid, "size": i.size, "sha256": i.sha256}
+             "transfer_syntax_uid": i.transfer_syntax_uid, "size": i.size, "sha256": i.sha256,
+             **({"in_bundle": False} if i.sha256 in left_out else {})}
             for i in instances],
         "documents": [
             {"name": d.name, "title": d.title, "content_type": "application/pdf",
@@ -90,7 +101,22 @@ def build_manifest(*, study_instance_uid: str, note: str | None, items: list[Job
         "totals": {"instances": len(instances), "documents": len(documents),
                    "bytes": sum(i.size for i in items)},
     }
+    if manifest_last:
+        manifest["layout"] = MANIFEST_LAST
     return json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def is_manifest_last(manifest: bytes) -> bool:
+    """True for the manifest of a bundle whose manifest is its last member."""
+    return f'"layout": "{MANIFEST_LAST}"'.encode() in manifest and \
+        json.loads(manifest).get("layout") == MANIFEST_LAST
+
+
+def left_out_names(manifest: bytes) -> set[str]:
+    """Names of the instances MANIFEST lists but leaves out of the bundle (portal holds them)."""
+    if b'"in_bundle"' not in manifest:
+        return set()
+    return {i["name"] for i in json.loads(manifest)["instances"] if i.get("in_bundle") is False}
 
 
 def manifest_created_epoch(manifest: bytes) -> int:
@@ -152,13 +178,17 @@ class VirtualBundle:
     """A read-only view of the tar bundle: ``len()`` and any byte range.
 
     MEMBERS are ``(name, path, size)`` in bundle order (DICOM instances, then
-    documents); the manifest goes first.
+    documents); the manifest goes first, or last with MANIFEST_LAST.
     """
 
-    def __init__(self, manifest: bytes, members: list[tuple[str, str, int]]) -> None:
+    def __init__(self, manifest: bytes, members: list[tuple[str, str, int]], *,
+                 manifest_last: bool = False) -> None:
         mtime = manifest_created_epoch(manifest)
+        self.manifest = manifest
         segments: list[_Segment] = []
         offset = 0
+        # Where each member's bytes (header, data, padding) end, in order.
+        self.member_ends: list[int] = []
 
         def add(length: int, data: bytes | None = None, path: str | None = None) -> None:
             nonlocal offset
@@ -166,13 +196,21 @@ class VirtualBundle:
                 segments.append(_Segment(offset, length, data, path))
                 offset += length
 
-        add(BLOCK, _header(MANIFEST_NAME, len(manifest), mtime))
-        add(len(manifest), manifest)
-        add(_padding(len(manifest)), bytes(_padding(len(manifest))))
+        def add_manifest() -> None:
+            add(BLOCK, _header(MANIFEST_NAME, len(manifest), mtime))
+            self._manifest_index = len(segments)
+            add(len(manifest), manifest)
+            add(_padding(len(manifest)), bytes(_padding(len(manifest))))
+
+        if not manifest_last:
+            add_manifest()
         for name, path, size in members:
             add(BLOCK, _header(name, size, mtime))
             add(size, path=path)
             add(_padding(size), bytes(_padding(size)))
+            self.member_ends.append(offset)
+        if manifest_last:
+            add_manifest()
         add(2 * BLOCK, bytes(2 * BLOCK))  # end-of-archive marker
         self._segments = segments
         self._starts = [s.start for s in segments]
@@ -182,8 +220,28 @@ class VirtualBundle:
 
     @classmethod
     def for_items(cls, manifest: bytes, items: list[JobItem]) -> "VirtualBundle":
-        """The bundle of a prepared job: members read from the staged (or source) files."""
-        return cls(manifest, [(i.name, i.staged_path or i.source_path, i.size) for i in items])
+        """The bundle of a prepared job: members read from the staged (or source) files.
+
+        Instances the manifest marks ``in_bundle: false`` are left out.
+        """
+        left_out = left_out_names(manifest)
+        return cls(manifest, [(i.name, i.staged_path or i.source_path, i.size) for i in items
+                              if i.name not in left_out],
+                   manifest_last=is_manifest_last(manifest))
+
+    def set_manifest(self, manifest: bytes) -> None:
+        """Put the final manifest in place of the placeholder the bundle was built with.
+
+        Only for a bundle being sent while staging: the placeholder has the
+        same length (SHA-256 values are always 64 hex digits), so no offset
+        moves. Clones share the segments and see the change.
+        """
+        segment = self._segments[self._manifest_index]
+        if len(manifest) != segment.length:
+            raise ValueError(f"the manifest has {len(manifest)} bytes, its place "
+                             f"{segment.length}")
+        self._segments[self._manifest_index] = segment._replace(data=manifest)
+        self.manifest = manifest
 
     def __len__(self) -> int:
         return self.length
@@ -192,6 +250,8 @@ class VirtualBundle:
         """The same bundle with its own file handle (for reading from another thread)."""
         twin = object.__new__(VirtualBundle)
         twin._segments, twin._starts, twin.length = self._segments, self._starts, self.length
+        twin.member_ends, twin._manifest_index = self.member_ends, self._manifest_index
+        twin.manifest = self.manifest
         twin._open_path = None
         twin._open_file = None
         return twin

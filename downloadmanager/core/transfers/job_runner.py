@@ -23,6 +23,7 @@ from downloadmanager.core.transfers import staging
 from downloadmanager.core.transfers.bundle import VirtualBundle
 from downloadmanager.core.transfers.errors import JobControlInterrupt, SourceChangedError
 from downloadmanager.core.transfers.model import RUNNABLE, Job, JobState, Move
+from downloadmanager.core.transfers.pipeline import PipelinedPrepare
 from downloadmanager.core.transfers.store import QueueStore
 from downloadmanager.core.transfers.throttle import BandwidthLimiter
 from downloadmanager.core.transfers.tus_client import DEFAULT_CHUNK, TusClient
@@ -57,6 +58,8 @@ class JobContext:
     verify_timeout: float = 30 * 60.0
     tus_max_attempts: int = 12
     tus_options: dict = field(default_factory=dict)
+    # Called with the job id once its files are staged (the medium may be removed).
+    on_staged: Callable[[int], None] | None = None
 
 
 class _JobUrlStore:
@@ -111,7 +114,10 @@ class JobRunner:
         try:
             job = store.get_job(self.job_id)
             if job.manifest is None and job.state in RUNNABLE:
-                job = self._prepare(job)
+                if self._send_while_staging(job):
+                    job = self._stage_and_upload(job)
+                else:
+                    job = self._prepare(job)
             if job.state in (JobState.QUEUED, JobState.STAGING, JobState.UPLOADING):
                 job = self._upload(job)
             if job.state is JobState.VERIFYING:
@@ -157,9 +163,79 @@ class JobRunner:
                                         should_stop=self._control)
         else:
             items = staging.hash_in_place(job, progress=progress, should_stop=self._control)
-        manifest, fingerprint, length = staging.freeze_manifest(job, items)
+        manifest, fingerprint, length = staging.freeze_manifest(
+            job, items, self._held_by_portal(job, items))
         store.set_prepared(job.id, items, manifest, fingerprint, length)
+        if self.ctx.on_staged is not None:
+            self.ctx.on_staged(job.id)
         return store.get_job(job.id)
+
+    def _send_while_staging(self, job: Job) -> bool:
+        """Whether to upload while staging (pipelined) rather than stage, ask, then send.
+
+        Pipelined unless the portal holds some of the study already: then every
+        file is hashed first and only the missing ones are sent. A job whose
+        upload exists before its manifest was started pipelined and goes on so.
+        """
+        if job.upload_url:
+            return True
+        sops = [i.sop_instance_uid for i in job.items if i.kind == "dicom" and i.sop_instance_uid]
+        try:
+            return not self.ctx.portal.holds_any(job.community, job.study_instance_uid, sops)
+        except AppError as exc:  # only an optimisation: send while staging
+            log.info("could not ask the portal which instances it holds: %s", exc.code)
+            return True
+
+    def _stage_and_upload(self, job: Job) -> Job:
+        """Stage and upload at once (see :mod:`~downloadmanager.core.transfers.pipeline`)."""
+        store = self.ctx.store
+        if not store.move(job.id, Move.STAGE):
+            return store.get_job(job.id)
+        self._phase = JobState.STAGING
+
+        def staged() -> None:
+            self._phase = JobState.UPLOADING
+            if self.ctx.on_staged is not None:
+                self.ctx.on_staged(job.id)
+
+        prepare = PipelinedPrepare(job, store, self.ctx.staging_root,
+                                   free_space=self.ctx.free_space, control=self._control,
+                                   on_staged=staged)
+        # Keys the stored upload URL until the real manifest (and fingerprint) exists.
+        job.fingerprint = job.fingerprint or prepare.layout_fingerprint
+        prepare.start()
+        tus = self._tus()
+        try:
+            tus.upload(prepare.bundle, _JobUrlStore(store, job),
+                       {"community": job.community, "filename": f"study-{job.id}.tar",
+                        "fingerprint": job.fingerprint},
+                       on_progress=lambda offset: store.set_progress(job.id, offset),
+                       between_chunks=self._control, available=prepare.prefix.wait)
+        except JobControlInterrupt:
+            prepare.stop()
+            raise
+        except BaseException:
+            # The line failed: staging goes on to its end, so the medium is free
+            # and the next run only uploads. A staging error is the one to report.
+            prepare.finish()
+            raise
+        finally:
+            prepare.bundle.close()
+            tus.session.close()
+        prepare.finish()
+        store.move(job.id, Move.VERIFY)
+        return store.get_job(job.id, with_items=False)
+
+    def _held_by_portal(self, job: Job, items: list) -> set[str]:
+        """SHA-256 values of the study's instances the recipient holds already: not sent again."""
+        shas = [i.sha256 for i in items if i.kind == "dicom" and i.sha256]
+        try:
+            return self.ctx.portal.present_instances(job.community, job.study_instance_uid,
+                                                     shas)
+        except AppError as exc:
+            # Only an optimisation: without the answer every instance is sent.
+            log.info("could not ask the portal which instances it holds: %s", exc.code)
+            return set()
 
     def _tus(self) -> TusClient:
         return TusClient(self.ctx.portal.tus_endpoint, session=configure_session(requests.Session()),
@@ -192,7 +268,7 @@ class JobRunner:
     def _verify(self, job: Job) -> None:
         store = self.ctx.store
         upload_id = upload_id_of(job.upload_url or "")
-        delay, waited = 0.2, 0.0
+        delay, waited = 0.1, 0.0
         while True:
             self._control_verifying()
             status, body = self.ctx.portal.receipt(upload_id)
@@ -208,7 +284,9 @@ class JobRunner:
                 return
             self.ctx.sleep(delay)
             waited += delay
-            delay = min(delay * 1.5, 5.0)
+            # At most 0.5 s between polls: the portal verifies as the bytes arrive,
+            # so the receipt usually exists moments after the last byte.
+            delay = min(delay * 1.5, 0.5)
         store.set_receipt(job.id, body)
         verdict = check_receipt(body, job.manifest)
         if verdict.ok:

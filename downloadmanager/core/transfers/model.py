@@ -48,7 +48,9 @@ class Move(Enum):
     update, so a pause from another process is never overwritten).
     """
 
-    STAGE = (frozenset({JobState.QUEUED, JobState.STAGING}), JobState.STAGING)
+    #: From UPLOADING too: a pipelined job (sent while staged) interrupted before its
+    #: files were all staged goes on staging, with its upload kept.
+    STAGE = (frozenset({JobState.QUEUED, JobState.STAGING, JobState.UPLOADING}), JobState.STAGING)
     UPLOAD = (frozenset({JobState.QUEUED, JobState.STAGING, JobState.UPLOADING}),
               JobState.UPLOADING)
     #: Paused and resumed between two chunks: the worker never stopped and shows its phase again.

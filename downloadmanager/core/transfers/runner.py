@@ -44,7 +44,8 @@ class QueueRunner:
                  now: Callable[[], datetime] = datetime.now,
                  sleep: Callable[[float], None] = time.sleep,
                  poll_interval: float = 0.5,
-                 on_change: Callable[[int, JobState], None] | None = None) -> None:
+                 on_change: Callable[[int, JobState], None] | None = None,
+                 on_staged: Callable[[int], None] | None = None) -> None:
         self.store = store
         self.settings = settings or TransferSettings()
         self.staging_root = staging_root or paths.staging_dir()
@@ -53,6 +54,8 @@ class QueueRunner:
         self.sleep = sleep
         self.poll_interval = poll_interval
         self.on_change = on_change
+        # Called with a job id once its files are staged: the medium may be removed.
+        self.on_staged = on_staged
         self.owner = lease.new_owner_id()
         self.window = self.settings.window()
         self.limiter = BandwidthLimiter(self.settings.bandwidth_limit or None)
@@ -84,7 +87,8 @@ class QueueRunner:
                           chunk_size=self.settings.chunk_size,
                           max_chunk_size=self.settings.max_chunk_size, limiter=self.limiter,
                           free_space=self.free_space,
-                          window_open_or_raise=self._window_open_or_raise)
+                          window_open_or_raise=self._window_open_or_raise,
+                          on_staged=self.on_staged)
 
     def _window_open_or_raise(self) -> bool:
         # Asked by every job between two chunks: after shutdown() the job

@@ -8,6 +8,9 @@ ZIP file.
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,8 +46,65 @@ class StudySource:
     instances: list[InstanceSource]
 
 
+#: Test and benchmark hook: read sources at most this fast (bytes per second)
+#: to simulate an optical drive (a 52x CD drive reads about 7.8 MB/s).
+SIMULATED_READ_RATE_ENV = "DOWNLOADMANAGER_SIMULATED_READ_RATE"
+
+
+class _SimulatedDrive:
+    """One drive for the whole process: reads share its rate, as on a real drive."""
+
+    lock = threading.Lock()
+    next_free = 0.0
+
+    @classmethod
+    def take(cls, n: int, rate: float) -> None:
+        with cls.lock:
+            now = time.monotonic()
+            start = max(now, cls.next_free)
+            cls.next_free = start + n / rate
+            wait = cls.next_free - now
+        if wait > 0:
+            time.sleep(wait)
+
+
+class _ThrottledReader:
+    """Wraps a source handle so reads take as long as on the simulated drive."""
+
+    def __init__(self, handle: BinaryIO, rate: float) -> None:
+        self._handle, self._rate = handle, rate
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size)
+        if data:
+            _SimulatedDrive.take(len(data), self._rate)
+        return data
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+
+def _simulated_rate() -> float | None:
+    value = os.environ.get(SIMULATED_READ_RATE_ENV, "")
+    try:
+        rate = float(value)
+    except ValueError:
+        return None
+    return rate if rate > 0 else None
+
+
 def open_source(path: str, zip_member: str | None = None) -> BinaryIO:
     """Open a file, or a member of a ZIP file, for reading bytes."""
+    rate = _simulated_rate()
+    if rate is not None:
+        return _ThrottledReader(_open_source(path, zip_member), rate)  # type: ignore[return-value]
+    return _open_source(path, zip_member)
+
+
+def _open_source(path: str, zip_member: str | None) -> BinaryIO:
     if zip_member is None:
         return open(path, "rb")  # noqa: SIM115 - returned to the caller
     archive = zipfile.ZipFile(path)
@@ -61,6 +121,7 @@ def open_source(path: str, zip_member: str | None = None) -> BinaryIO:
 def close_source(handle: BinaryIO) -> None:
     """Close a handle from ``open_source`` (and its ZIP archive, if any)."""
     handle.close()
+    handle = getattr(handle, "_handle", handle)
     archive = getattr(handle, "_downloadmanager_archive", None)
     if archive is not None:
         archive.close()

@@ -34,6 +34,9 @@ SPACE_MARGIN = 64 * 1024 * 1024
 
 FreeSpace = Callable[[Path], int]
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
+# Called with (index in job.items, the prepared item) as soon as that file is
+# staged (or hashed) completely: the pipelined upload may send it from then on.
+ItemReady = Callable[[int, JobItem], None]
 
 
 def disk_free(path: Path) -> int:
@@ -63,7 +66,8 @@ def job_staging_folder(root: Path, job_id: int) -> Path:
 
 def stage_items(job: Job, root: Path, *, free_space: FreeSpace = disk_free,
                 progress: Progress | None = None,
-                should_stop: Callable[[], None] | None = None) -> list[JobItem]:
+                should_stop: Callable[[], None] | None = None,
+                on_item: ItemReady | None = None) -> list[JobItem]:
     """Copy JOB's files into its staging folder, hashing them; returns the updated items.
 
     Files already staged completely by an interrupted earlier run are hashed
@@ -83,7 +87,7 @@ def stage_items(job: Job, root: Path, *, free_space: FreeSpace = disk_free,
                             free=_human(free))
     done = 0
     staged: list[JobItem] = []
-    for item in job.items:
+    for index, item in enumerate(job.items):
         if should_stop is not None:
             should_stop()
         target = folder / item.name
@@ -95,11 +99,14 @@ def stage_items(job: Job, root: Path, *, free_space: FreeSpace = disk_free,
         if progress is not None:
             progress(done, total)
         staged.append(replace(item, staged_path=str(target), sha256=digest, mtime_ns=None))
+        if on_item is not None:
+            on_item(index, staged[-1])
     return staged
 
 
 def hash_in_place(job: Job, *, progress: Progress | None = None,
-                  should_stop: Callable[[], None] | None = None) -> list[JobItem]:
+                  should_stop: Callable[[], None] | None = None,
+                  on_item: ItemReady | None = None) -> list[JobItem]:
     """Hash JOB's files where they are (no staging); records size and mtime."""
     total = sum(i.size for i in job.items)
     done = 0
@@ -119,6 +126,8 @@ def hash_in_place(job: Job, *, progress: Progress | None = None,
             progress(done, total)
         hashed.append(replace(item, size=before[0], mtime_ns=before[1], sha256=digest,
                               staged_path=None))
+        if on_item is not None:
+            on_item(len(hashed) - 1, hashed[-1])
     return hashed
 
 
@@ -136,12 +145,52 @@ def check_unchanged(items: list[JobItem]) -> None:
             raise SourceChangedError("source_changed", path=str(path))
 
 
-def freeze_manifest(job: Job, items: list[JobItem]) -> tuple[bytes, str, int]:
-    """Build the manifest for prepared ITEMS; returns (manifest, fingerprint, bundle length)."""
+def freeze_manifest(job: Job, items: list[JobItem],
+                    left_out: set[str] = frozenset()) -> tuple[bytes, str, int]:
+    """Build the manifest for prepared ITEMS; returns (manifest, fingerprint, bundle length).
+
+    Instances whose SHA-256 is in LEFT_OUT (the portal holds them) are not sent.
+    """
     manifest = build_manifest(study_instance_uid=job.study_instance_uid, note=job.note,
-                              items=items, created=datetime.now(timezone.utc))
+                              items=items, created=datetime.now(timezone.utc),
+                              left_out=left_out)
     bundle = VirtualBundle.for_items(manifest, items)
     return manifest, fingerprint(manifest), len(bundle)
+
+
+def staged_path_of(root: Path, job: Job, item: JobItem) -> str:
+    """Where ITEM's bytes are read from for the upload (staged copy or the file itself)."""
+    if job.use_staging:
+        return str(job_staging_folder(root, job.id) / item.name)
+    return item.source_path
+
+
+def created_of(job: Job) -> datetime:
+    """The job's creation time: the manifest's ``created`` of a pipelined bundle.
+
+    Fixed for the job's life, so a resumed upload builds the same bytes.
+    """
+    return datetime.strptime(job.created_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def pipelined_bundle(job: Job, root: Path) -> VirtualBundle:
+    """The bundle of JOB sent while it is still being staged: manifest last, a placeholder.
+
+    Member sizes come from the scan; the placeholder manifest has every
+    SHA-256 as zeros, which gives it exactly the final manifest's length.
+    ``set_manifest`` puts the real one in place once every file is hashed.
+    """
+    placeholder = [replace(i, sha256="0" * 64) for i in job.items]
+    manifest = build_manifest(study_instance_uid=job.study_instance_uid, note=job.note,
+                              items=placeholder, created=created_of(job), manifest_last=True)
+    return VirtualBundle(manifest, [(i.name, staged_path_of(root, job, i), i.size)
+                                    for i in job.items], manifest_last=True)
+
+
+def final_manifest(job: Job, items: list[JobItem]) -> bytes:
+    """The real manifest of a pipelined bundle once ITEMS are all hashed."""
+    return build_manifest(study_instance_uid=job.study_instance_uid, note=job.note,
+                          items=items, created=created_of(job), manifest_last=True)
 
 
 def remove_staging(root: Path, job_id: int) -> None:
@@ -170,7 +219,14 @@ def _hash_file(path: Path) -> str:
 
 
 def _copy_hashing(item: JobItem, target: Path) -> str:
-    """Copy one source file to TARGET (via a temporary name), returning its SHA-256."""
+    """Copy one source file to TARGET (via a temporary name), returning its SHA-256.
+
+    This is the one place where a file's bytes pass from the medium to the
+    staging area: a per-file transform (e.g. wrapping a bare dataset as
+    Part-10) belongs here. Note that a transform that changes a file's size
+    must be known before the pipelined upload starts (see
+    ``pipelined_bundle``), since the bundle's length is announced up front.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     digest = hashlib.sha256()

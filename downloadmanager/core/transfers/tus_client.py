@@ -44,6 +44,10 @@ CHUNK_ALIGN = 256 * 1024
 RETRYABLE_STATUS = {423, 429, 500, 502, 503, 504}
 
 
+# available(wanted bytes, timeout seconds) -> bytes that exist (see TusClient.upload).
+Available = Callable[[int, float], int]
+
+
 class UrlStore(Protocol):
     """Where the client keeps the upload URL between runs (the queue database)."""
 
@@ -158,6 +162,7 @@ class TusClient:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self._caps: ServerCapabilities | None = None
+        self._available: Available | None = None
         # Bytes put on the wire in PATCH bodies (including those the server lost).
         self.bytes_sent = 0
 
@@ -231,8 +236,10 @@ class TusClient:
         return response.status_code in (204, 200, 404, 410)
 
     def _patch(self, url: str, bundle: VirtualBundle, offset: int,
-               ahead: ChecksumAhead | None) -> int:
-        length = min(self._next_chunk, len(bundle) - offset)
+               ahead: ChecksumAhead | None, ready: int | None = None) -> int:
+        # READY: bytes of the bundle that exist yet (pipelined staging); None = all.
+        ready = len(bundle) if ready is None else ready
+        length = min(self._next_chunk, ready - offset)
         headers = {"Content-Type": "application/offset+octet-stream",
                    "Upload-Offset": str(offset), "Content-Length": str(length)}
         if ahead is not None:
@@ -240,7 +247,7 @@ class TusClient:
             # Hash what may follow while this chunk is on the wire: at most
             # what the next chunk can grow to (see next_chunk_size).
             ahead.start(offset + length, min(max(4 * length, self.chunk_size),
-                                             self.max_chunk_size))
+                                             self.max_chunk_size, ready - offset - length))
         sent = [0]
         body = _ChunkBody(bundle, offset, length, self.piece_size, self.limiter, sent)
         started = time.monotonic()
@@ -306,19 +313,37 @@ class TusClient:
 
     def upload(self, bundle: VirtualBundle, store: UrlStore, metadata: dict[str, str], *,
                on_progress: Callable[[int], None] | None = None,
-               between_chunks: Callable[[], None] | None = None) -> str:
+               between_chunks: Callable[[], None] | None = None,
+               available: Available | None = None) -> str:
         """Upload BUNDLE, resuming a stored upload if possible; returns the upload URL.
 
         ``between_chunks`` is called before every chunk (and may raise to stop,
         e.g. when the job was paused from another process). ``on_progress``
-        receives the server-confirmed offset.
+        receives the server-confirmed offset. ``available`` is for a bundle
+        that is still being staged: ``available(wanted, timeout)`` waits up to
+        TIMEOUT seconds until WANTED bytes from the start exist and returns how
+        many do (it raises if staging failed); only those are sent.
         """
+        self._available = available
         try:
             return self._upload_loop(bundle, store, metadata, on_progress, between_chunks)
         finally:
             if self._ahead is not None:
                 self._ahead.close()
                 self._ahead = None
+
+    def _wait_available(self, offset: int, length: int,
+                        between_chunks: Callable[[], None] | None) -> int | None:
+        """With a bundle still being staged: wait for at least a minimum chunk beyond OFFSET."""
+        if self._available is None:
+            return None
+        wanted = min(length, offset + self.chunk_size)
+        while True:
+            ready = self._available(wanted, 0.5)
+            if ready >= wanted:
+                return ready
+            if between_chunks is not None:
+                between_chunks()  # a pause or cancel must not wait for the medium
 
     def _upload_loop(self, bundle: VirtualBundle, store: UrlStore, metadata: dict[str, str],
                      on_progress: Callable[[int], None] | None,
@@ -346,7 +371,8 @@ class TusClient:
                 while offset < length:
                     if between_chunks is not None:
                         between_chunks()
-                    offset = self._patch(url, bundle, offset, ahead)
+                    ready = self._wait_available(offset, length, between_chunks)
+                    offset = self._patch(url, bundle, offset, ahead, ready)
                     if offset > best:
                         best, attempts = offset, 0  # progress resets the backoff
                     if on_progress is not None:

@@ -1,0 +1,266 @@
+"""From the command's start to the verified receipt: ``downloadmanager upload`` end to end.
+
+Everything in one run against the real portal (``downloadmanager-portal serve``
+on 127.0.0.1); our side is the real command line in a subprocess
+(``downloadmanager upload FOLDER --community CODE``: scan, queue, stage,
+upload, verified receipt), timed from its start to its exit.
+
+(a) Loopback, a local folder of N x 0.5 MB (default 1,000, about 526 MB),
+    staging on (the default), versus ``curl -T`` of the same bundle bytes as
+    one tus PATCH to the same portal (raw, and with an ``Upload-Checksum``),
+    also counted until its receipt. Target: ours at least 0.5x curl's speed.
+(b) A simulated CD drive: the reader's test hook
+    ``DOWNLOADMANAGER_SIMULATED_READ_RATE`` (7.8 MB/s, a 52x drive; in
+    ``downloadmanager/core/transfers/sources.py``) and the upload through
+    ``tests/tcp_proxy.py`` at 40 Mbit/s and 50 ms RTT, a smaller study
+    (default 100 x 0.5 MB). Targets: total at most 1.15 x max(read time,
+    bytes / 40 Mbit/s); "The CD can be removed" (the CLI's line) at most
+    1.1 x read time.
+(c) The same study as (b) sent again through the same proxy: bytes on the
+    wire (counted at the proxy) at most 1 % of the study, done within 1.5 s.
+    The drive hook is off here (the files are read from the folder), and the
+    time of a bare ``downloadmanager --help`` is measured alongside: the
+    process start is part of every command.
+(d) Peak RSS of the uploading process in (a) and (b) (ru_maxrss via wait4):
+    at most 150 MB.
+
+Run:  .venv/bin/python bench/end_to_end.py [--instances 1000] [--disc-instances 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.upload import (  # noqa: E402 - after the path setup
+    EMAIL,
+    MB,
+    curl_upload,
+    make_study,
+    portal_cmd,
+    start_portal,
+)
+
+DISC_RATE = 7.8e6  # bytes/s, a 52x CD drive
+LINE_RATE = 40e6 / 8  # bytes/s, 40 Mbit/s
+ONE_WAY_DELAY = 0.025  # s, 50 ms round trip
+
+
+class Cli:
+    """The real command line with a private home and a file keyring (like tests/upload)."""
+
+    def __init__(self, home: Path, server: str, password: str) -> None:
+        self.env = {**os.environ, "DOWNLOADMANAGER_HOME": str(home), "LANG": "en_US.UTF-8",
+                    "PYTHON_KEYRING_BACKEND": "tests.upload.file_keyring.FileKeyring",
+                    "DM_TEST_KEYRING_FILE": str(home.parent / f"{home.name}-keyring.json"),
+                    "PYTHONPATH": str(ROOT)}
+        self.env.pop("LC_ALL", None)
+        self.env.pop("LC_MESSAGES", None)
+        login = subprocess.run(self.command("login", "--server", server, "--email", EMAIL,
+                                            "--password-stdin"), input=password + "\n",
+                               capture_output=True, text=True, env=self.env, cwd=ROOT)
+        if login.returncode != 0:
+            raise RuntimeError(login.stderr)
+
+    @staticmethod
+    def command(*args: str) -> list[str]:
+        return [sys.executable, "-m", "downloadmanager", *args]
+
+    def timed(self, *args: str, extra_env: dict | None = None) -> dict:
+        """Run a command; seconds to exit, to 'The CD can be removed', and peak RSS."""
+        env = {**self.env, **(extra_env or {})}
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(self.command(*args), env=env, cwd=ROOT, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        removable: list[float] = []
+        queued: list[float] = []
+        err_lines: list[str] = []
+
+        def read_err() -> None:
+            for line in proc.stderr:
+                if "The CD can be removed" in line and not removable:
+                    removable.append(time.perf_counter() - t0)
+                if line.startswith("Queued ") and not queued:
+                    queued.append(time.perf_counter() - t0)
+                err_lines.append(line)
+
+        reader = threading.Thread(target=read_err, daemon=True)
+        reader.start()
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        reader.join()
+        if proc.returncode != 0:
+            raise RuntimeError(f"{args}: exit {proc.returncode}\n{''.join(err_lines)}{out}")
+        # "queued_s": when the command printed "Queued ..." (Python started,
+        # folder scanned, job queued): the engine's part starts there.
+        return {"s": seconds, "removable_s": removable[0] if removable else None,
+                "queued_s": queued[0] if queued else 0.0,
+                "maxrss_mb": usage.ru_maxrss / 1024, "stdout": out}
+
+    def last_job(self) -> dict:
+        listing = subprocess.run(self.command("transfers", "list", "--json"), env=self.env,
+                                 cwd=ROOT, capture_output=True, text=True, check=True)
+        return json.loads(listing.stdout)[-1]
+
+
+def create_community(data: Path, code: str) -> None:
+    subprocess.run([*portal_cmd(), "create-community", "--name", f"Bench {code}", "--code",
+                    code, "--data", str(data)], check=True, capture_output=True, cwd=ROOT)
+
+
+def write_sent_bundle(home: Path, tar: Path) -> str:
+    """Write the bundle HOME's last job sent (same bytes) to TAR; returns its tus checksum value."""
+    import base64
+    import hashlib
+
+    from downloadmanager.core.transfers.bundle import VirtualBundle, is_manifest_last
+    from downloadmanager.core.transfers.store import QueueStore
+
+    os.environ["DOWNLOADMANAGER_HOME"] = str(home)
+    try:
+        with QueueStore() as store:
+            job = store.get_job(store.list_jobs()[-1].id)
+    finally:
+        os.environ.pop("DOWNLOADMANAGER_HOME")
+    # The staged copies are gone after a verified upload; the sources hold the same bytes.
+    bundle = VirtualBundle(job.manifest, [(i.name, i.source_path, i.size) for i in job.items],
+                           manifest_last=is_manifest_last(job.manifest))
+    digest = hashlib.sha256()
+    with open(tar, "wb") as out:
+        for piece in bundle.iter_range(0, len(bundle), 4 * 1024 * 1024):
+            digest.update(piece)
+            out.write(piece)
+    bundle.close()
+    return "sha256 " + base64.b64encode(digest.digest()).decode("ascii")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--instances", type=int, default=1000)
+    parser.add_argument("--disc-instances", type=int, default=100)
+    args = parser.parse_args()
+    from tests.tcp_proxy import TcpProxy
+
+    work = Path(tempfile.mkdtemp(prefix="dm-bench-e2e-"))
+    proc = None
+    try:
+        big, disc = work / "study-big", work / "study-disc"
+        make_study(big, args.instances)
+        make_study(disc, args.disc_instances)
+        data = work / "portal"
+        proc, url, password = start_portal(data)
+        for code in ("Loop", "Disc"):
+            create_community(data, code)
+        port = int(url.rsplit(":", 1)[1])
+        result: dict = {}
+
+        # (a) loopback, local folder
+        home_a = work / "home-a"
+        cli = Cli(home_a, url, password)
+        os.sync()
+        ours = cli.timed("upload", str(big), "--community", "Loop")
+        job = cli.last_job()
+        assert job["state"] == "done", job
+        tar = work / "bundle.tar"
+        checksum = write_sent_bundle(home_a, tar)
+        study_bytes = job["bytes_total"]
+        t0 = time.perf_counter()
+        curl_raw = curl_upload(url, password, tar, None)
+        curl_raw_receipt = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        curl_cs = curl_upload(url, password, tar, checksum)
+        curl_cs_receipt = time.perf_counter() - t0
+        tar.unlink()
+        help_s = min(_start_seconds(cli) for _ in range(2))
+        result["a_loopback"] = {
+            "instances": args.instances, "bundle_bytes": study_bytes,
+            "ours_command_to_receipt_s": round(ours["s"], 2),
+            "ours_cd_removable_s": round(ours["removable_s"] or -1, 2),
+            "curl_raw_patch_s": round(curl_raw["upload_s"], 2),
+            "curl_raw_to_receipt_s": round(curl_raw_receipt, 2),
+            "curl_checksum_patch_s": round(curl_cs["upload_s"], 2),
+            "curl_checksum_to_receipt_s": round(curl_cs_receipt, 2),
+            "ratio_vs_curl_raw_patch": round(curl_raw["upload_s"] / ours["s"], 2),
+            "ratio_vs_curl_raw_to_receipt": round(curl_raw_receipt / ours["s"], 2),
+            "ours_queued_s": round(ours["queued_s"], 2),
+            "ours_from_queued_to_receipt_s": round(ours["s"] - ours["queued_s"], 2),
+            "ratio_vs_curl_raw_patch_from_queued": round(
+                curl_raw["upload_s"] / (ours["s"] - ours["queued_s"]), 2),
+            "cli_start_s": round(help_s, 2),
+            "peak_rss_mb": round(ours["maxrss_mb"], 1),
+        }
+        print(json.dumps(result, indent=2), file=sys.stderr)
+
+        # (b) simulated disc and a 40 Mbit/s, 50 ms line; (c) the same study again
+        with TcpProxy(("127.0.0.1", port), delay_up=ONE_WAY_DELAY, delay_down=ONE_WAY_DELAY,
+                      rate=LINE_RATE) as proxy:
+            server = f"http://127.0.0.1:{proxy.port}"
+            cli_b = Cli(work / "home-b", server, password)
+            disc_bytes = sum(p.stat().st_size for p in disc.rglob("*") if p.is_file())
+            proxy.reset_counters()
+            ours_b = cli_b.timed("upload", str(disc), "--community", "Disc",
+                                 extra_env={"DOWNLOADMANAGER_SIMULATED_READ_RATE":
+                                            str(DISC_RATE)})
+            wire_b = proxy.bytes_up
+            read_s = disc_bytes / DISC_RATE
+            line_s = wire_b / LINE_RATE
+            proxy.reset_counters()
+            again = cli_b.timed("upload", str(disc), "--community", "Disc")
+            wire_c = proxy.bytes_up
+        job_c = cli_b.last_job()
+        result["b_disc_and_line"] = {
+            "instances": args.disc_instances, "study_bytes": disc_bytes,
+            "read_time_s": round(read_s, 2), "line_time_s (wire bytes / 40 Mbit/s)": round(line_s, 2),
+            "total_s": round(ours_b["s"], 2),
+            "queued_s": round(ours_b["queued_s"], 2),
+            "from_queued_to_receipt_s": round(ours_b["s"] - ours_b["queued_s"], 2),
+            "from_queued_vs_max(read,line)": round(
+                (ours_b["s"] - ours_b["queued_s"]) / max(read_s, line_s), 3),
+            "cd_removable_from_queued_s": round(
+                (ours_b["removable_s"] or 0) - ours_b["queued_s"], 2),
+            "cd_removable_from_queued_vs_read": round(
+                ((ours_b["removable_s"] or 0) - ours_b["queued_s"]) / read_s, 3),
+            "total_vs_max(read,line)": round(ours_b["s"] / max(read_s, line_s), 3),
+            "cd_removable_s": round(ours_b["removable_s"] or -1, 2),
+            "cd_removable_vs_read": round((ours_b["removable_s"] or 0) / read_s, 3),
+            "peak_rss_mb": round(ours_b["maxrss_mb"], 1),
+        }
+        result["c_resend"] = {
+            "state": job_c["state"],
+            "already_present": job_c["receipt"]["totals"]["already_present"],
+            "wire_bytes_up": wire_c, "share_of_study": round(wire_c / disc_bytes, 4),
+            "command_to_receipt_s": round(again["s"], 2),
+            "from_queued_to_receipt_s": round(again["s"] - again["queued_s"], 2),
+            "cli_start_s": round(help_s, 2),
+        }
+        print(json.dumps(result, indent=2))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _start_seconds(cli: Cli) -> float:
+    """Seconds of a command that does almost nothing: the process start every command pays."""
+    t0 = time.perf_counter()
+    subprocess.run(cli.command("transfers", "list", "--json"), env=cli.env, cwd=ROOT,
+                   capture_output=True, check=True)
+    return time.perf_counter() - t0
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""Upload while staging: the bundle goes out while the medium is still being read.
+
+The medium is simulated with the reader's test hook
+(``DOWNLOADMANAGER_SIMULATED_READ_RATE``), the portal is the real one over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+
+import pytest
+from sqlalchemy import select
+
+from downloadmanager.core.transfers import controls
+from downloadmanager.core.transfers.bundle import is_manifest_last
+from downloadmanager.core.transfers.model import JobState
+from downloadmanager.core.transfers.runner import QueueRunner
+from downloadmanager.core.transfers.settings import TransferSettings
+from downloadmanager.core.transfers.sources import SIMULATED_READ_RATE_ENV
+from downloadmanager.core.transfers.store import QueueStore
+from portal.schema import uploads
+from tests.tcp_proxy import TcpProxy
+from tests.upload.conftest import COMMUNITY, items_of, logged_in_client, study_source
+
+KIB = 1024
+
+
+@pytest.fixture
+def study(tmp_path):
+    # 20 instances of about 130 KB: about 2.6 MB.
+    return study_source(tmp_path / "medium", series=2, per_series=10, rows=256, columns=256)
+
+
+def _queue(store, client, study):
+    return store.add_job(server=client.server, account=client.email, community=COMMUNITY,
+                         study_instance_uid=study.study_instance_uid, items=items_of(study))
+
+
+def _portal_offsets(real_portal) -> list[int]:
+    with real_portal.running.engine.connect() as conn:
+        return [int(o) for o in conn.execute(select(uploads.c.offset)).scalars()]
+
+
+@pytest.mark.usefixtures("memory_keyring")
+def test_upload_runs_while_staging_and_is_verified(dm_home, real_portal, study, monkeypatch):
+    monkeypatch.setenv(SIMULATED_READ_RATE_ENV, str(2 * 1024 * 1024))
+    client = logged_in_client(real_portal)
+    at_staged: list[int] = []
+    with QueueStore() as store:
+        job_id = _queue(store, client, study)
+        runner = QueueRunner(store, lambda server, account: client,
+                             settings=TransferSettings(chunk_size=64 * KIB,
+                                                       max_chunk_size=64 * KIB),
+                             poll_interval=0.05,
+                             on_staged=lambda j: at_staged.extend(_portal_offsets(real_portal)))
+        runner.run()
+        job = store.get_job(job_id)
+    assert job.state is JobState.DONE, job.error
+    assert is_manifest_last(job.manifest)
+    # When the last file was staged the portal held part of the bundle already.
+    assert len(at_staged) == 1 and 0 < at_staged[0] < job.bytes_total
+    assert job.receipt["state"] == "done"
+    assert job.receipt["totals"]["accepted"] == 20
+    assert {e["sop_instance_uid"] for e in job.receipt["instances"]} == \
+        {i.sop_instance_uid for i in study.instances}
+
+
+@pytest.mark.usefixtures("memory_keyring")
+def test_pause_while_staging_and_uploading_then_resume(dm_home, real_portal, study,
+                                                       monkeypatch):
+    monkeypatch.setenv(SIMULATED_READ_RATE_ENV, str(1024 * 1024))
+    client = logged_in_client(real_portal)
+    with QueueStore() as store:
+        job_id = _queue(store, client, study)
+
+        runner = QueueRunner(store, lambda server, account: client,
+                             settings=TransferSettings(chunk_size=64 * KIB,
+                                                       max_chunk_size=64 * KIB),
+                             poll_interval=0.05)
+        thread = threading.Thread(target=runner.run)
+        thread.start()
+        deadline = time.monotonic() + 60
+        with QueueStore() as other:
+            while not any(_portal_offsets(real_portal)):
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            assert other.state_of(job_id) is JobState.STAGING
+            controls.pause(other, job_id)
+        thread.join(60)
+        paused = store.get_job(job_id)
+        assert paused.state is JobState.PAUSED
+        assert paused.manifest is None  # stopped in the middle of staging
+        assert paused.receipt is None
+        sent = max(_portal_offsets(real_portal))
+        controls.resume(store, job_id)
+        runner.run()
+        job = store.get_job(job_id)
+    assert job.state is JobState.DONE, job.error
+    assert job.receipt["totals"]["accepted"] == 20
+    assert len(_portal_offsets(real_portal)) == 1  # the same upload went on
+    assert sent < job.bytes_total
+
+
+def test_cli_says_the_cd_can_be_removed(cli, real_portal, tmp_path):
+    study_source(tmp_path / "medium", series=1, per_series=3)
+    login = cli.run("login", "--server", real_portal.url, "--email", real_portal.email,
+                    "--password-stdin", stdin=real_portal.password + "\n")
+    assert login.returncode == 0, login.stderr
+    cli.env["LANG"] = "de_DE.UTF-8"
+    cli.env.pop("LC_ALL", None)
+    cli.env.pop("LC_MESSAGES", None)
+    done = cli.run("upload", str(tmp_path / "medium"), "--community", COMMUNITY)
+    assert done.returncode == 0, done.stderr
+    assert "Die CD kann entnommen werden" in done.stderr
+    cli.env["LANG"] = "en_US.UTF-8"
+    again = cli.run("upload", str(tmp_path / "medium"), "--community", COMMUNITY)
+    assert again.returncode == 0, again.stderr
+    assert "The CD can be removed" in again.stderr
+
+
+@pytest.mark.slow
+def test_kill_9_while_staging_and_uploading_then_restart(cli, real_portal, tmp_path):
+    chunk = 128 * KIB
+    study_source(tmp_path / "medium", series=2, per_series=10, rows=256, columns=256)
+    config = cli.home / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "transfers.json").write_text(json.dumps({"chunk_size": chunk,
+                                                       "max_chunk_size": chunk}))
+    port = int(real_portal.url.rsplit(":", 1)[1])
+    with TcpProxy(("127.0.0.1", port)) as proxy:
+        server = f"http://127.0.0.1:{proxy.port}"
+        login = cli.run("login", "--server", server, "--email", real_portal.email,
+                        "--password-stdin", stdin=real_portal.password + "\n")
+        assert login.returncode == 0, login.stderr
+        queued = cli.run("upload", str(tmp_path / "medium"), "--community", COMMUNITY,
+                         "--no-wait")
+        assert queued.returncode == 0, queued.stderr
+        proxy.reset_counters()
+        # About 2.6 MB read at 512 KiB/s: staging takes about 5 s.
+        cli.env[SIMULATED_READ_RATE_ENV] = str(512 * KIB)
+        runner = cli.start("transfers", "run")
+        deadline = time.monotonic() + 60
+        while not any(_portal_offsets(real_portal)) or max(_portal_offsets(real_portal)) < 4 * chunk:
+            assert runner.poll() is None, runner.stderr.read()
+            assert time.monotonic() < deadline, "upload did not start"
+            time.sleep(0.01)
+        os.kill(runner.pid, signal.SIGKILL)
+        runner.wait()
+        runner.stdout.close()
+        runner.stderr.close()
+        job = json.loads(cli.run("transfers", "list", "--json").stdout)[0]
+        assert job["state"] == "staging"  # killed while still reading the medium
+        assert job["receipt"] is None
+        cli.env.pop(SIMULATED_READ_RATE_ENV)
+        final = cli.run("transfers", "run")
+        assert final.returncode == 0, final.stderr
+        job = json.loads(cli.run("transfers", "list", "--json").stdout)[0]
+        assert job["state"] == "done", job["error"]
+        assert job["receipt"]["totals"]["accepted"] == 20
+        requests_made = proxy.connections + job["bytes_total"] // chunk + 40
+        assert proxy.bytes_up <= job["bytes_total"] + chunk + requests_made * 2 * KIB
