@@ -187,8 +187,8 @@ def forgot_submit(request: Request, email: str = Form(""),
 
 def _reset_page(request: Request, **context) -> Response:
     # The link's token is in this page (form field): no cache may keep it.
-    return page(request, "forgot.html", patient_data=True, email="", error=None, sent=None,
-                **context)
+    context = {"email": "", "error": None, "sent": None, **context}
+    return page(request, "forgot.html", patient_data=True, **context)
 
 
 @router.get(password_reset.RESET_PATH)
