@@ -161,6 +161,23 @@ def _refuse_while_limited(limit, client: str, message: str) -> None:
                        headers={"Retry-After": str(wait)}, retry_after=wait)
 
 
+def mail_request_address(request: Request, email_text: str, limited_message: str) -> str:
+    """The normalised address of a request that sends a mail (registration, reset link).
+
+    Such requests share one rate limit per client address. Raises ``ApiError``
+    429 (LIMITED_MESSAGE, while over the limit) or 422 (not an e-mail address).
+    """
+    client = audit.client_address(request)
+    limit = request.app.state.limits.register
+    _refuse_while_limited(limit, client, limited_message)
+    try:
+        email = normalise_email(email_text)
+    except AccountError as exc:
+        raise ApiError(422, "invalid_email", str(exc)) from exc
+    limit.hit(client)
+    return email
+
+
 @router.post("/api/register", status_code=202, response_description="Mail sent (always).",
              responses={422: {"description": "Not an e-mail address."},
                         429: {"description": "Too many registrations from this address."}})
@@ -183,13 +200,7 @@ def register_account(request: Request, email_text: str) -> str:
     settings = request.app.state.settings
     engine = request.app.state.engine
     client = audit.client_address(request)
-    limit = request.app.state.limits.register
-    _refuse_while_limited(limit, client, "too many registrations, try again later")
-    try:
-        email = normalise_email(email_text)
-    except AccountError as exc:
-        raise ApiError(422, "invalid_email", str(exc)) from exc
-    limit.hit(client)
+    email = mail_request_address(request, email_text, "too many registrations, try again later")
     try:
         user_id, password = create_user(engine, email)
     except AccountError:

@@ -23,8 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from portal import audit
-from portal.accounts import AccountError, _refuse_while_limited, normalise_email, set_password
-from portal.errors import ApiError
+from portal.accounts import mail_request_address, set_password
 from portal.mailer import send_mail
 from portal.passwords import generate_password
 from portal.schema import users
@@ -126,13 +125,7 @@ def request_link(request: Request, email_text: str) -> str:
     settings = request.app.state.settings
     engine = request.app.state.engine
     client = audit.client_address(request)
-    limit = request.app.state.limits.register
-    _refuse_while_limited(limit, client, "too many requests, try again later")
-    try:
-        email = normalise_email(email_text)
-    except AccountError as exc:
-        raise ApiError(422, "invalid_email", str(exc)) from exc
-    limit.hit(client)
+    email = mail_request_address(request, email_text, "too many requests, try again later")
     with engine.connect() as conn:
         row = conn.execute(select(users.c.id, users.c.password_hash)
                            .where(users.c.email == email)).first()

@@ -74,17 +74,20 @@ def register_page(request: Request) -> Response:
 def register_submit(request: Request, email: str = Form(""),
                     csrf_token: str = Form("")) -> Response:
     """Register like ``POST /api/register`` (same mail, limits and audit)."""
+    return _mail_form(request, "register.html", register_account, email, csrf_token)
+
+
+def _mail_form(request: Request, template: str, send, email: str, csrf_token: str) -> Response:
+    """An e-mail form whose POST sends a mail: SEND(request, email) -> the address used."""
     t = _texts(request)
     if not security.csrf_ok(request, csrf_token):
-        return page(request, "register.html", status=403, email=email, error=t.error_form,
-                    sent=None)
+        return page(request, template, status=403, email=email, error=t.error_form, sent=None)
     try:
-        address = register_account(request, email)
+        address = send(request, email)
     except ApiError as exc:
         error = t.error_too_many if exc.status == 429 else t.error_email
-        return page(request, "register.html", status=exc.status, email=email, error=error,
-                    sent=None)
-    return page(request, "register.html", email="", error=None, sent=address)
+        return page(request, template, status=exc.status, email=email, error=error, sent=None)
+    return page(request, template, email="", error=None, sent=address)
 
 
 # -- login and logout --------------------------------------------------------------
@@ -172,17 +175,7 @@ def forgot_page(request: Request) -> Response:
 def forgot_submit(request: Request, email: str = Form(""),
                   csrf_token: str = Form("")) -> Response:
     """Mail a one-time link; the answer is the same whether or not the account exists."""
-    t = _texts(request)
-    if not security.csrf_ok(request, csrf_token):
-        return page(request, "forgot.html", status=403, email=email, error=t.error_form,
-                    sent=None)
-    try:
-        address = password_reset.request_link(request, email)
-    except ApiError as exc:
-        error = t.error_too_many if exc.status == 429 else t.error_email
-        return page(request, "forgot.html", status=exc.status, email=email, error=error,
-                    sent=None)
-    return page(request, "forgot.html", email="", error=None, sent=address)
+    return _mail_form(request, "forgot.html", password_reset.request_link, email, csrf_token)
 
 
 def _reset_page(request: Request, **context) -> Response:
