@@ -134,7 +134,20 @@ class MeAnswer(BaseModel):
     communities: list[CommunityRef]
 
 
-_REGISTER_TEXT = """Hello,
+_REGISTER_TEXT = """Hallo,
+
+für diese Adresse wurde ein Konto am Downloadmanager-Portal {url} angelegt.
+
+E-Mail:   {email}
+Passwort: {password}
+
+Melden Sie sich mit dem Programm Downloadmanager oder unter {url}/anmelden an
+und ändern Sie dort das Passwort. Wenn Sie das nicht angefordert haben,
+ignorieren Sie diese E-Mail.
+
+---
+
+Hello,
 
 an account for the Downloadmanager portal {url} was requested for this address.
 
@@ -145,7 +158,15 @@ Log in with the Downloadmanager program or on {url}/anmelden
 and change the password there. If you did not ask for this, ignore this mail.
 """
 
-_ALREADY_TEXT = """Hello,
+_ALREADY_TEXT = """Hallo,
+
+jemand wollte diese Adresse am Downloadmanager-Portal {url} registrieren,
+es gibt aber schon ein Konto dafür. Es wurde nichts geändert.
+Passwort vergessen? Ein neues erhalten Sie unter {url}/passwort-vergessen
+
+---
+
+Hello,
 
 somebody asked to register this address at the Downloadmanager portal {url},
 but an account for it exists already. Nothing was changed.
@@ -204,11 +225,11 @@ def register_account(request: Request, email_text: str) -> str:
     try:
         user_id, password = create_user(engine, email)
     except AccountError:
-        send_mail(settings, email, "Downloadmanager: account exists",
+        send_mail(settings, email, "Downloadmanager: Konto besteht bereits / account exists",
                   _ALREADY_TEXT.format(url=settings.public_url.rstrip("/")))
         audit.record(engine, "register_existing", client=client)
         return email
-    send_mail(settings, email, "Downloadmanager: your account",
+    send_mail(settings, email, "Downloadmanager: Ihr Konto / your account",
               _REGISTER_TEXT.format(url=settings.public_url.rstrip("/"), email=email,
                                     password=password))
     audit.record(engine, "register", user_id=user_id, client=client)

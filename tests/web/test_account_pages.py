@@ -31,7 +31,9 @@ from tests.web.test_pages_http import csrf_of
 
 def outbox(portal) -> list:
     """Every mail the portal wrote to DATA/outbox, oldest first."""
-    paths = sorted((portal.data_dir / "outbox").glob("*.eml"))
+    # File names sort by the second only: order mails of one second by their write time.
+    paths = sorted((portal.data_dir / "outbox").glob("*.eml"),
+                   key=lambda p: (p.stat().st_mtime_ns, p.name))
     return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in paths]
 
 

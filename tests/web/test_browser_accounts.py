@@ -69,6 +69,14 @@ def test_registration_login_inbox_code_and_sheet_in_german_then_english(web_stud
         "return arguments[0].complete && arguments[0].naturalWidth", thumb),
         what="the series thumbnail")
 
+    # A thumbnail opens the study in the viewer; its back link returns to the inbox.
+    browser.find_element(By.CSS_SELECTOR, ".series-grid a").click()
+    wait_for(lambda: "/viewer/" in browser.current_url, what="the viewer")
+    wait_for(lambda: "Bild 1 von 12" in browser.find_element(By.TAG_NAME, "main").text,
+             what="the first image")
+    browser.find_element(By.LINK_TEXT, "Zurück zur Übersicht").click()
+    wait_for(lambda: browser.current_url.endswith("/eingang"), what="back in the inbox")
+
     # An access code for the patient, then its sheet.
     browser.find_element(By.CSS_SELECTOR, "form.create-code input[name=birth_date]") \
         .send_keys("12.04.1965")
