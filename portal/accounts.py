@@ -68,15 +68,24 @@ def user_id_for_email(engine: Engine, email: str) -> int | None:
 
 
 def set_password(engine: Engine, user_id: int, password: str,
-                 *, keep_token_hash: str | None = None) -> None:
-    """Store a new password and revoke every token of the user but KEEP_TOKEN_HASH."""
+                 *, keep_token_hash: str | None = None,
+                 expected_hash: str | None = None) -> bool:
+    """Store a new password and revoke every token of the user but KEEP_TOKEN_HASH.
+
+    With EXPECTED_HASH only when the stored hash is still that one (so two
+    uses of one reset link cannot both succeed); returns whether it changed.
+    """
     with engine.begin() as conn:
-        conn.execute(update(users).where(users.c.id == user_id)
-                     .values(password_hash=hash_secret(password)))
+        change = update(users).where(users.c.id == user_id)
+        if expected_hash is not None:
+            change = change.where(users.c.password_hash == expected_hash)
+        if conn.execute(change.values(password_hash=hash_secret(password))).rowcount != 1:
+            return False
         revoke = delete(tokens).where(tokens.c.user_id == user_id)
         if keep_token_hash:
             revoke = revoke.where(tokens.c.token_hash != keep_token_hash)
         conn.execute(revoke)
+    return True
 
 
 def add_membership(engine: Engine, user_id: int, community_code: str) -> None:
@@ -125,22 +134,43 @@ class MeAnswer(BaseModel):
     communities: list[CommunityRef]
 
 
-_REGISTER_TEXT = """Hello,
+_REGISTER_TEXT = """Hallo,
+
+für diese Adresse wurde ein Konto am Downloadmanager-Portal {url} angelegt.
+
+E-Mail:   {email}
+Passwort: {password}
+
+Melden Sie sich mit dem Programm Downloadmanager oder unter {url}/anmelden an
+und ändern Sie dort das Passwort. Wenn Sie das nicht angefordert haben,
+ignorieren Sie diese E-Mail.
+
+---
+
+Hello,
 
 an account for the Downloadmanager portal {url} was requested for this address.
 
 E-mail:   {email}
 Password: {password}
 
-Log in with the Downloadmanager program and change the password there.
-If you did not ask for this, ignore this mail.
+Log in with the Downloadmanager program or on {url}/anmelden
+and change the password there. If you did not ask for this, ignore this mail.
 """
 
-_ALREADY_TEXT = """Hello,
+_ALREADY_TEXT = """Hallo,
+
+jemand wollte diese Adresse am Downloadmanager-Portal {url} registrieren,
+es gibt aber schon ein Konto dafür. Es wurde nichts geändert.
+Passwort vergessen? Ein neues erhalten Sie unter {url}/passwort-vergessen
+
+---
+
+Hello,
 
 somebody asked to register this address at the Downloadmanager portal {url},
 but an account for it exists already. Nothing was changed.
-If you forgot your password, ask the portal's operator to reset it.
+If you forgot your password, get a new one at {url}/passwort-vergessen
 """
 
 
@@ -152,6 +182,23 @@ def _refuse_while_limited(limit, client: str, message: str) -> None:
                        headers={"Retry-After": str(wait)}, retry_after=wait)
 
 
+def mail_request_address(request: Request, email_text: str, limited_message: str) -> str:
+    """The normalised address of a request that sends a mail (registration, reset link).
+
+    Such requests share one rate limit per client address. Raises ``ApiError``
+    429 (LIMITED_MESSAGE, while over the limit) or 422 (not an e-mail address).
+    """
+    client = audit.client_address(request)
+    limit = request.app.state.limits.register
+    _refuse_while_limited(limit, client, limited_message)
+    try:
+        email = normalise_email(email_text)
+    except AccountError as exc:
+        raise ApiError(422, "invalid_email", str(exc)) from exc
+    limit.hit(client)
+    return email
+
+
 @router.post("/api/register", status_code=202, response_description="Mail sent (always).",
              responses={422: {"description": "Not an e-mail address."},
                         429: {"description": "Too many registrations from this address."}})
@@ -161,27 +208,32 @@ def register(body: RegisterRequest, request: Request) -> dict:
     The answer is the same whether or not the address has an account already
     (then the mail says so), so this cannot be used to probe for accounts.
     """
+    register_account(request, body.email)
+    return {"status": "mail_sent"}
+
+
+def register_account(request: Request, email_text: str) -> str:
+    """Registration for the API and the web page: limit, account, mail, audit.
+
+    Returns the normalised address. Raises ``ApiError`` 422 (not an e-mail
+    address) or 429 (too many registrations from this client).
+    """
     settings = request.app.state.settings
     engine = request.app.state.engine
     client = audit.client_address(request)
-    limit = request.app.state.limits.register
-    _refuse_while_limited(limit, client, "too many registrations, try again later")
-    try:
-        email = normalise_email(body.email)
-    except AccountError as exc:
-        raise ApiError(422, "invalid_email", str(exc)) from exc
-    limit.hit(client)
+    email = mail_request_address(request, email_text, "too many registrations, try again later")
     try:
         user_id, password = create_user(engine, email)
     except AccountError:
-        send_mail(settings, email, "Downloadmanager: account exists",
-                  _ALREADY_TEXT.format(url=settings.public_url))
+        send_mail(settings, email, "Downloadmanager: Konto besteht bereits / account exists",
+                  _ALREADY_TEXT.format(url=settings.public_url.rstrip("/")))
         audit.record(engine, "register_existing", client=client)
-        return {"status": "mail_sent"}
-    send_mail(settings, email, "Downloadmanager: your account",
-              _REGISTER_TEXT.format(url=settings.public_url, email=email, password=password))
+        return email
+    send_mail(settings, email, "Downloadmanager: Ihr Konto / your account",
+              _REGISTER_TEXT.format(url=settings.public_url.rstrip("/"), email=email,
+                                    password=password))
     audit.record(engine, "register", user_id=user_id, client=client)
-    return {"status": "mail_sent"}
+    return email
 
 
 @router.post("/api/login", response_model=TokenAnswer, response_description="A bearer token.",
@@ -189,12 +241,22 @@ def register(body: RegisterRequest, request: Request) -> dict:
                         429: {"description": "Too many failed logins from this address."}})
 def login(body: LoginRequest, request: Request) -> TokenAnswer:
     """Exchange e-mail and password for a bearer token with an expiry."""
+    token, expires = authenticate(request, body.email, body.password)
+    return TokenAnswer(token=token, expires=expires)
+
+
+def authenticate(request: Request, email_text: str, password: str) -> tuple[str, datetime]:
+    """Log in for the API and the web page: limit, check, audit; returns ``(token, expires)``.
+
+    Raises ``ApiError`` 401 (unknown e-mail or wrong password, one answer)
+    or 429 (too many failed logins from this client).
+    """
     engine = request.app.state.engine
     client = audit.client_address(request)
     limit = request.app.state.limits.login
     _refuse_while_limited(limit, client, "too many failed logins, try again later")
     try:
-        email = normalise_email(body.email)
+        email = normalise_email(email_text)
     except AccountError:
         email = None
     row = None
@@ -203,10 +265,10 @@ def login(body: LoginRequest, request: Request) -> TokenAnswer:
             row = conn.execute(select(users.c.id, users.c.password_hash)
                                .where(users.c.email == email)).first()
     if row is None:
-        burn_time(body.password)  # same time as a wrong password
+        burn_time(password)  # same time as a wrong password
         ok = False
     else:
-        ok = verify_secret(body.password, row.password_hash)
+        ok = verify_secret(password, row.password_hash)
     if not ok:
         limit.hit(client)
         audit.record(engine, "login_failed", client=client)
@@ -214,7 +276,13 @@ def login(body: LoginRequest, request: Request) -> TokenAnswer:
     token, expires = issue_token(engine, kind="user", user_id=row.id,
                                  ttl_seconds=request.app.state.settings.token_ttl_seconds)
     audit.record(engine, "login", user_id=row.id, client=client)
-    return TokenAnswer(token=token, expires=expires)
+    return token, expires
+
+
+def revoke_token(engine: Engine, token: str) -> None:
+    """Invalidate one bearer token (logout)."""
+    with engine.begin() as conn:
+        conn.execute(delete(tokens).where(tokens.c.token_hash == hash_token(token)))
 
 
 @router.post("/api/logout", status_code=204, response_class=Response,
@@ -222,9 +290,7 @@ def login(body: LoginRequest, request: Request) -> TokenAnswer:
              responses={401: {"description": "No valid token."}})
 def logout(request: Request, principal: Principal = Depends(require_user)) -> Response:
     """Invalidate the bearer token of this request."""
-    token = _bearer(request)
-    with request.app.state.engine.begin() as conn:
-        conn.execute(delete(tokens).where(tokens.c.token_hash == hash_token(token)))
+    revoke_token(request.app.state.engine, _bearer(request))
     return Response(status_code=204)
 
 
@@ -235,20 +301,30 @@ def logout(request: Request, principal: Principal = Depends(require_user)) -> Re
 def change_password(body: PasswordChange, request: Request,
                     principal: Principal = Depends(require_user)) -> dict:
     """Change the password (old + new); every other token of the user is revoked."""
+    change_user_password(request, principal.user_id, body.old_password, body.new_password,
+                         keep_token=_bearer(request))
+    return {"status": "changed"}
+
+
+def change_user_password(request: Request, user_id: int, old_password: str,
+                         new_password: str, *, keep_token: str | None) -> None:
+    """Password change for the API and the web page; revokes every token but KEEP_TOKEN.
+
+    Raises ``ApiError`` 403 (old password wrong) or 422 (new one too short).
+    """
     engine = request.app.state.engine
     with engine.connect() as conn:
         stored = conn.execute(select(users.c.password_hash)
-                              .where(users.c.id == principal.user_id)).scalar_one()
-    if not verify_secret(body.old_password, stored):
+                              .where(users.c.id == user_id)).scalar_one()
+    if not verify_secret(old_password, stored):
         raise ApiError(403, "wrong_password", "the old password is wrong")
-    if len(body.new_password) < MIN_PASSWORD_LENGTH:
+    if len(new_password) < MIN_PASSWORD_LENGTH:
         raise ApiError(422, "password_too_short",
                        f"the new password needs at least {MIN_PASSWORD_LENGTH} characters")
-    set_password(engine, principal.user_id, body.new_password,
-                 keep_token_hash=hash_token(_bearer(request)))
-    audit.record(engine, "password_changed", user_id=principal.user_id,
+    set_password(engine, user_id, new_password,
+                 keep_token_hash=hash_token(keep_token) if keep_token else None)
+    audit.record(engine, "password_changed", user_id=user_id,
                  client=audit.client_address(request))
-    return {"status": "changed"}
 
 
 @router.get("/api/me", response_model=MeAnswer, response_description="The logged-in account.",

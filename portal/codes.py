@@ -129,10 +129,15 @@ class CreatedCode:
 
 
 def study_ids_for(engine: Engine, study_uids: list[str], *,
-                  sender_user_id: int | None = None) -> list[int]:
-    """Row ids of the studies with these UIDs (only the sender's when given).
+                  sender_user_id: int | None = None,
+                  community_ids: frozenset[int] | set[int] | None = None) -> list[int]:
+    """Row ids of the studies with these UIDs.
 
-    Raises UnknownStudyError naming every UID that matches nothing.
+    SENDER_USER_ID: only studies that user sent (the API's rule for its
+    uploader). COMMUNITY_IDS: only studies received by these communities (the
+    web inbox's rule: a member may make a code for what the community
+    received); an empty set matches nothing. Raises UnknownStudyError naming
+    every UID that matches nothing.
     """
     if not study_uids:
         raise CodeError("a code needs at least one study")
@@ -140,6 +145,8 @@ def study_ids_for(engine: Engine, study_uids: list[str], *,
         studies.c.study_instance_uid.in_(study_uids), studies.c.expires_at > utcnow())
     if sender_user_id is not None:
         query = query.where(studies.c.sender_user_id == sender_user_id)
+    if community_ids is not None:
+        query = query.where(studies.c.community_id.in_(sorted(community_ids)))
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     missing = sorted(set(study_uids) - {r.study_instance_uid for r in rows})
@@ -248,6 +255,20 @@ def _count_failure(engine: Engine, code_id: int, now: datetime) -> Redemption:
     return Redemption("invalid", code_id=code_id)
 
 
+def find_code(engine: Engine, secret: bytes, code_text: str):
+    """The ``access_codes`` row of a typed code (no birth date check), or None.
+
+    For the code's creator only (e.g. printing its sheet again): callers check
+    ``created_by_user_id``.
+    """
+    code = normalise_code(code_text)
+    if code is None:
+        return None
+    with engine.connect() as conn:
+        return conn.execute(select(access_codes).where(
+            access_codes.c.code_hash == code_hash(secret, code))).first()
+
+
 def code_expiry(engine: Engine, code_id: int) -> datetime | None:
     """When the code CODE_ID expires (None if it is gone)."""
     with engine.connect() as conn:
@@ -258,4 +279,4 @@ def code_expiry(engine: Engine, code_id: int) -> datetime | None:
 __all__ = ["ALPHABET", "CodeError", "UnknownStudyError", "Redemption", "CreatedCode",
            "create_code", "redeem", "generate_code", "format_code", "normalise_code",
            "normalise_birth_date", "load_secret", "code_hash", "qr_payload", "lock_seconds",
-           "study_ids_for", "code_expiry"]
+           "study_ids_for", "code_expiry", "find_code"]

@@ -43,7 +43,8 @@ class RedeemAnswer(BaseModel):
     code_expires: datetime = Field(description="When the access code expires.")
 
 
-def _secret(request: Request) -> bytes:
+def portal_secret(request: Request) -> bytes:
+    """The portal's HMAC key (``DATA/secret.key``), read once per application."""
     state = request.app.state
     if getattr(state, "code_secret", None) is None:
         state.code_secret = codes.load_secret(state.settings.data_dir)
@@ -58,21 +59,36 @@ def _secret(request: Request) -> bytes:
 def create(body: CreateCodeRequest, request: Request,
            principal: Principal = Depends(require_user)) -> dict:
     """Create an access code for studies the caller uploaded, bound to a birth date."""
+    created = create_access_code(request, principal.user_id, body.study_uids, body.birth_date,
+                                 body.weeks, sender_user_id=principal.user_id)
+    return created.as_dict()
+
+
+def create_access_code(request: Request, user_id: int, study_uids: list[str], birth_date: str,
+                       weeks: int, *, sender_user_id: int | None = None,
+                       community_ids: frozenset[int] | None = None) -> codes.CreatedCode:
+    """Create a code for the studies USER_ID may bind (see ``codes.study_ids_for``), audited.
+
+    The API passes SENDER_USER_ID (codes for what you sent), the web inbox
+    COMMUNITY_IDS (codes for what your community received). Raises
+    ``ApiError`` 404 (a study is unknown or not yours) or 422 (bad birth date
+    or weeks).
+    """
     engine = request.app.state.engine
     try:
-        ids = codes.study_ids_for(engine, body.study_uids, sender_user_id=principal.user_id)
-        created = codes.create_code(engine, _secret(request),
+        ids = codes.study_ids_for(engine, study_uids, sender_user_id=sender_user_id,
+                                  community_ids=community_ids)
+        created = codes.create_code(engine, portal_secret(request),
                                     request.app.state.settings.public_url, ids,
-                                    body.birth_date, weeks=body.weeks,
-                                    created_by=principal.user_id)
+                                    birth_date, weeks=weeks, created_by=user_id)
     except codes.UnknownStudyError as exc:
         raise ApiError(404, "unknown_study", str(exc)) from exc
     except codes.CodeError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from exc
-    audit.record(engine, "code_created", user_id=principal.user_id,
+    audit.record(engine, "code_created", user_id=user_id,
                  client=audit.client_address(request),
-                 detail={"studies": list(created.study_ids), "weeks": body.weeks})
-    return created.as_dict()
+                 detail={"studies": list(created.study_ids), "weeks": weeks})
+    return created
 
 
 def _too_many(wait: int, error: str, message: str, **extra) -> ApiError:
@@ -108,7 +124,7 @@ def redeem_code(request: Request, code: str, birth_date: str) -> RedeemAnswer:
         raise _too_many(wait, "too_many_attempts",
                         f"too many attempts from your address, wait {wait} seconds")
     limit.hit(client)
-    result = codes.redeem(engine, _secret(request), code, birth_date)
+    result = codes.redeem(engine, portal_secret(request), code, birth_date)
     audit.record(engine, f"code_{result.outcome}", code_id=result.code_id, client=client)
     if result.outcome == "invalid":
         raise ApiError(403, *INVALID)

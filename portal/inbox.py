@@ -38,19 +38,30 @@ def inbox(code: str, request: Request, principal: Principal = Depends(require_us
                                                            "this time (ISO 8601).")) -> dict:
     """The studies the community received: sender, time, counts, size, note, documents."""
     community = _member_community(request, principal, code)
+    listed = inbox_studies(request.app.state.engine, principal, community.id,
+                           imported=imported, since=since)
+    return {"community": {"name": community.name, "code": community.code},
+            "studies": listed}
+
+
+def inbox_studies(engine, principal: Principal, community_id: int, *,
+                  imported: bool | None = None, since: datetime | None = None) -> list[dict]:
+    """Summaries of the studies COMMUNITY_ID received that PRINCIPAL may see, newest first.
+
+    Shared by the API and the web inbox; membership is the caller's check
+    (``visible_condition`` still hides other communities' studies).
+    """
     query = select(studies).where(visible_condition(principal),
-                                  studies.c.community_id == community.id)
+                                  studies.c.community_id == community_id)
     if imported is not None:
         query = query.where(studies.c.imported_at.is_not(None) if imported
                             else studies.c.imported_at.is_(None))
     if since is not None:
         query = query.where(studies.c.received_at > since)
-    with request.app.state.engine.connect() as conn:
+    with engine.connect() as conn:
         rows = conn.execute(query.order_by(studies.c.received_at.desc(), studies.c.id.desc())
                             ).all()
-        listed = study_summaries(conn, rows)
-    return {"community": {"name": community.name, "code": community.code},
-            "studies": listed}
+        return study_summaries(conn, rows)
 
 
 @router.post("/api/communities/{code}/inbox/{study_uid}/imported", responses=_COMMON,

@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from portal.web import code_pages
+from portal.web import account_pages, code_pages
 from portal.web.render import page
 from portal.web.security import SecurityHeaders
 from portal.web.texts import Texts, language
@@ -46,4 +46,5 @@ def install(app: FastAPI) -> None:
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(code_pages.router)
+    app.include_router(account_pages.router)
     app.include_router(router)

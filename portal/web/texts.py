@@ -129,6 +129,42 @@ TEXTS: dict[str, dict[str, str]] = {
         "valid_until": "Gültig bis {date}",
         "not_found_title": "Nicht gefunden",
         "not_found": "Diese Seite gibt es nicht, oder Sie dürfen sie nicht sehen.",
+        # Accounts and inbox (portal/web/account_pages.py)
+        "to_login": "Zur Anmeldung",
+        "no_account": "Noch kein Konto? Registrieren",
+        "login_needed": "Bitte melden Sie sich an.",
+        "logged_out": "Sie sind abgemeldet.",
+        "reset_title": "Neues Passwort anfordern",
+        "reset_lead": "Bestätigen Sie, dass Sie ein neues Passwort per E-Mail erhalten möchten. "
+                      "Ihr bisheriges Passwort gilt danach nicht mehr.",
+        "reset_button": "Neues Passwort senden",
+        "inbox_no_community": "Ihr Konto gehört noch zu keiner Gemeinschaft. Der Betreiber des "
+                              "Portals nimmt Sie auf.",
+        "birth_date_short": "geb. {date}",
+        "weeks_option": "{weeks} Wochen",
+        "back_to_inbox": "Zurück zum Eingang",
+        "error_weeks": "Ein Zugangscode gilt 4 bis 12 Wochen.",
+        "error_sheet": "Diesen Zugangscode gibt es nicht, oder er wurde nicht von Ihnen erstellt.",
+        "code_for_study": "Für: {study}",
+        "sheet_title": "Zugangscode für Ihre Bilder",
+        "sheet_intro": "Mit diesem Code sieht Ihre Ärztin oder Ihr Arzt die unten genannten "
+                       "Untersuchungen im Browser und kann sie herunterladen – ohne CD.",
+        "sheet_code": "Zugangscode",
+        "sheet_valid_until": "Gültig bis",
+        "sheet_portal": "Portaladresse",
+        "sheet_qr_note": "Der QR-Code enthält die Portaladresse und den Zugangscode.",
+        "sheet_studies": "Untersuchungen",
+        "sheet_steps_title": "Anleitung für die Praxis",
+        "sheet_steps": "1. Die Portaladresse im Browser öffnen oder den QR-Code scannen.\n"
+                       "2. Den Zugangscode und das Geburtsdatum der Patientin bzw. des Patienten "
+                       "eingeben.\n"
+                       "3. Die Bilder ansehen oder herunterladen; mit dem Programm Downloadmanager "
+                       "(„Empfangen“) dauerhaft speichern oder an das PACS senden.",
+        "sheet_birth_note": "Das Geburtsdatum ist der zweite Schlüssel und steht absichtlich nicht "
+                            "auf diesem Blatt. Nach mehreren falschen Eingaben wird der Code "
+                            "vorübergehend gesperrt.",
+        "sheet_keep_safe": "Bewahren Sie dieses Blatt wie ein Rezept auf und geben Sie es nur an "
+                           "Ihre behandelnde Praxis weiter.",
     },
     "en": {
         "site_name": "Downloadmanager",
@@ -245,6 +281,41 @@ TEXTS: dict[str, dict[str, str]] = {
         "valid_until": "Valid until {date}",
         "not_found_title": "Not found",
         "not_found": "This page does not exist, or you may not see it.",
+        # Accounts and inbox (portal/web/account_pages.py)
+        "to_login": "Go to login",
+        "no_account": "No account yet? Register",
+        "login_needed": "Please log in.",
+        "logged_out": "You are logged out.",
+        "reset_title": "Get a new password",
+        "reset_lead": "Confirm that you want a new password by e-mail. Your current password "
+                      "stops working then.",
+        "reset_button": "Send new password",
+        "inbox_no_community": "Your account does not belong to a community yet. The portal's "
+                              "operator adds you.",
+        "birth_date_short": "born {date}",
+        "weeks_option": "{weeks} weeks",
+        "back_to_inbox": "Back to the inbox",
+        "error_weeks": "An access code is valid for 4 to 12 weeks.",
+        "error_sheet": "This access code does not exist, or you did not create it.",
+        "code_for_study": "For: {study}",
+        "sheet_title": "Access code for your images",
+        "sheet_intro": "With this code your physician sees the studies listed below in the "
+                       "browser and can download them - no CD needed.",
+        "sheet_code": "Access code",
+        "sheet_valid_until": "Valid until",
+        "sheet_portal": "Portal address",
+        "sheet_qr_note": "The QR code holds the portal address and the access code.",
+        "sheet_studies": "Studies",
+        "sheet_steps_title": "Instructions for the practice",
+        "sheet_steps": "1. Open the portal address in a browser or scan the QR code.\n"
+                       "2. Enter the access code and the patient's date of birth.\n"
+                       "3. View the images or download them; keep them for good or send them to "
+                       "the PACS with the Downloadmanager program (\"Receive\").",
+        "sheet_birth_note": "The date of birth is the second key and is deliberately not printed "
+                            "on this sheet. After several wrong entries the code is locked for a "
+                            "while.",
+        "sheet_keep_safe": "Keep this sheet like a prescription and give it only to the practice "
+                           "treating you.",
     },
 }
 

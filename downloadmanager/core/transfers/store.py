@@ -115,11 +115,12 @@ class QueueStore:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                self._conn.execute("COMMIT")
             except BaseException:
+                # Also when COMMIT itself fails (e.g. the disk is full).
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
 
     def _write(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
         with self.transaction() as conn:
@@ -192,7 +193,7 @@ class QueueStore:
                     (bytes_done, utc_now_text(), job_id))
 
     def set_error(self, job_id: int, message: str | None) -> None:
-        """Record a message (e.g. 'waiting for the network') without changing the state."""
+        """Record a stored error (``AppError.stored()``, e.g. receipt pending) without changing the state."""
         self._write("UPDATE jobs SET error=?, updated_at=? WHERE id=?",
                     (message, utc_now_text(), job_id))
 
