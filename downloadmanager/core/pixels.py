@@ -1,0 +1,141 @@
+"""Decoding pixel data of every common transfer syntax: the one place the client does it.
+
+pydicom decodes uncompressed, deflated and baseline JPEG images with numpy
+and Pillow alone; JPEG Lossless (1.2.840.10008.1.2.4.70, the usual syntax of
+CT/MR CDs), JPEG Extended 12-bit (.4.51), JPEG-LS (.4.80/.4.81), JPEG 2000
+(.4.90/.4.91) and RLE (.5) need the pylibjpeg plugins, which are dependencies
+of the program (``pyproject.toml``). pydicom finds them by itself; this module
+makes that explicit (:func:`decoder_status`), turns every failure into one
+short :class:`PixelDecodeError`, and keeps pydicom's ERROR-level traceback
+for a failing plugin out of the user's terminal (:func:`quiet_pydicom_decoder_log`).
+
+Used by the thumbnails (:mod:`downloadmanager.core.thumbnails`) and by
+decompress-before-send (:mod:`downloadmanager.core.dicomnet.encoding`). The
+portal has its own tiny twin (``portal/dicom_pixels.py``) because it must not
+import the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.uid import UID
+
+#: Transfer syntaxes the installed decoders handle, with the plugin that does it.
+COMPRESSED_DECODERS = {
+    "1.2.840.10008.1.2.4.50": "pillow / pylibjpeg-libjpeg",   # JPEG Baseline
+    "1.2.840.10008.1.2.4.51": "pylibjpeg-libjpeg",            # JPEG Extended (12 bit)
+    "1.2.840.10008.1.2.4.57": "pylibjpeg-libjpeg",            # JPEG Lossless
+    "1.2.840.10008.1.2.4.70": "pylibjpeg-libjpeg",            # JPEG Lossless SV1
+    "1.2.840.10008.1.2.4.80": "pylibjpeg-libjpeg",            # JPEG-LS Lossless
+    "1.2.840.10008.1.2.4.81": "pylibjpeg-libjpeg",            # JPEG-LS Near-Lossless
+    "1.2.840.10008.1.2.4.90": "pylibjpeg-openjpeg",           # JPEG 2000 Lossless
+    "1.2.840.10008.1.2.4.91": "pylibjpeg-openjpeg",           # JPEG 2000
+    "1.2.840.10008.1.2.4.201": "pylibjpeg-openjpeg",          # HTJ2K Lossless
+    "1.2.840.10008.1.2.4.202": "pylibjpeg-openjpeg",          # HTJ2K Lossless RPCL
+    "1.2.840.10008.1.2.4.203": "pylibjpeg-openjpeg",          # HTJ2K
+    "1.2.840.10008.1.2.5": "pylibjpeg-rle / numpy",           # RLE Lossless
+}
+
+#: Compressed syntaxes whose decoded pixels equal the original ones bit for bit.
+LOSSLESS = frozenset({
+    "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.4.80",
+    "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202",
+    "1.2.840.10008.1.2.5",
+})
+
+
+class PixelDecodeError(Exception):
+    """The pixel data of a dataset cannot be decoded; the message says why in one line."""
+
+
+class _DecoderFailureToDebug(logging.Filter):
+    """Turn pydicom's ``LOGGER.exception`` for a failing plugin into a one-line DEBUG record.
+
+    pydicom logs the full traceback of every decoder that fails before it
+    raises; the caller reports the failure anyway, so the traceback is noise
+    on a terminal (and in the log file).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and record.exc_info:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_FILTER = _DecoderFailureToDebug()
+
+
+def quiet_pydicom_decoder_log() -> None:
+    """Install the filter on pydicom's logger (idempotent; called on import of this module)."""
+    logger = logging.getLogger("pydicom")
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
+
+
+quiet_pydicom_decoder_log()
+
+
+def transfer_syntax_of(ds: Dataset) -> str:
+    """The transfer syntax UID of DS ('' when unknown)."""
+    meta = getattr(ds, "file_meta", None)
+    return str(getattr(meta, "TransferSyntaxUID", "") or "")
+
+
+def can_decode(transfer_syntax: str) -> bool:
+    """True when pixel data in TRANSFER_SYNTAX can be decoded with the installed packages."""
+    uid = UID(transfer_syntax)
+    if not uid.is_compressed:
+        return True
+    from pydicom.pixels import get_decoder
+
+    try:
+        return get_decoder(uid).is_available
+    except (NotImplementedError, ValueError):
+        return False
+
+
+def decode_pixels(ds: Dataset) -> np.ndarray:
+    """The pixel array of DS, decoded whatever its transfer syntax; raise :class:`PixelDecodeError`."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ds.pixel_array
+    except MemoryError:
+        raise PixelDecodeError("the image is too large to decode") from None
+    except Exception as exc:  # noqa: BLE001 - broken data, missing plugin, odd attributes
+        raise PixelDecodeError(_short_reason(exc)) from None
+
+
+def decompress_in_place(ds: Dataset) -> None:
+    """Decompress DS's pixel data to Explicit VR Little Endian (pydicom ``decompress``).
+
+    The SOP Instance UID stays: decompressing creates no new image (pydicom 3
+    would generate a new UID by default, and the C-STORE request names the old one).
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds.decompress(generate_instance_uid=False)
+    except MemoryError:
+        raise PixelDecodeError("the image is too large to decompress") from None
+    except Exception as exc:  # noqa: BLE001
+        raise PixelDecodeError(_short_reason(exc)) from None
+
+
+def _short_reason(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    # pydicom's "Unable to decode as exceptions were raised by all available plugins:" is
+    # followed by one line per plugin; the plugin's line says what was wrong.
+    text = lines[-1] if len(lines) > 1 else (lines[0] if lines else type(exc).__name__)
+    return text[:300]
+
+
+def decoder_status() -> dict[str, bool]:
+    """Transfer syntax UID -> decodable here (for the About page and diagnostics)."""
+    return {uid: can_decode(uid) for uid in COMPRESSED_DECODERS}
