@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,8 @@ from tests.dicomnet.netns import in_netns, netns_available, network_namespace, w
 
 STORESCP = "/usr/bin/storescp"
 
+_HOME = tempfile.mkdtemp(prefix="dm-home-")  # the send journal of these runs stays out of the user's data
+
 pytestmark = [pytest.mark.skipif(not netns_available(), reason="needs root and ip netns"),
               pytest.mark.skipif(not os.path.exists(STORESCP), reason="needs DCMTK storescp")]
 
@@ -31,9 +34,10 @@ pytestmark = [pytest.mark.skipif(not netns_available(), reason="needs root and i
 def _send(ns: str, folder: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         in_netns(ns, [sys.executable, "-m", "downloadmanager", "send", str(folder),
-                      "--to", "STORESCP@127.0.0.1:11112", "--json"]),
+                      "--to", "STORESCP@127.0.0.1:11112", "--json", "--again"]),
         capture_output=True, text=True, timeout=300,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+                               "DOWNLOADMANAGER_HOME": _HOME})
 
 
 def test_corpus_arrives_decompressed_and_pixel_identical(tmp_path):

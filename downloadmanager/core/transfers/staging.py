@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from downloadmanager.core.part10 import wrap_file_in_place
 from downloadmanager.core.transfers.bundle import VirtualBundle, build_manifest, fingerprint
 from downloadmanager.core.transfers.errors import (
     DiskFullError,
@@ -94,11 +95,24 @@ def stage_items(job: Job, root: Path, *, free_space: FreeSpace = disk_free,
             digest = _hash_file(target)
         else:
             digest = _copy_hashing(item, target)
+        staged_size, digest = _as_part10(item, target, digest)
         done += item.size
         if progress is not None:
             progress(done, total)
-        staged.append(replace(item, staged_path=str(target), sha256=digest, mtime_ns=None))
+        staged.append(replace(item, staged_path=str(target), sha256=digest, mtime_ns=None,
+                              size=staged_size))
     return staged
+
+
+def _as_part10(item: JobItem, target: Path, digest: str) -> tuple[int, str]:
+    """Wrap a staged bare DICOM dataset into a Part-10 file; returns (size, SHA-256) of the staged file.
+
+    The manifest must describe the bytes that are uploaded, so a wrapped file
+    is hashed again. Documents and Part-10 files come back unchanged.
+    """
+    if item.kind != "dicom" or not wrap_file_in_place(target):
+        return item.size, digest
+    return target.stat().st_size, _hash_file(target)
 
 
 def hash_in_place(job: Job, *, progress: Progress | None = None,
