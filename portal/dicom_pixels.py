@@ -32,8 +32,11 @@ class _DecoderFailureToDebug(logging.Filter):
 
 
 _FILTER = _DecoderFailureToDebug()
-if _FILTER not in logging.getLogger("pydicom").filters:
-    logging.getLogger("pydicom").addFilter(_FILTER)
+# Logger filters do not see child loggers' records: the pixel plugins log on their own.
+for _name in ("pydicom", "pydicom.pixels.decoders.base", "pydicom.pixels.encoders.base",
+              "pydicom.pixels.utils"):
+    if _FILTER not in logging.getLogger(_name).filters:
+        logging.getLogger(_name).addFilter(_FILTER)
 
 
 def decode_pixels(ds: Dataset) -> np.ndarray:
@@ -41,10 +44,17 @@ def decode_pixels(ds: Dataset) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            meta = getattr(ds, "file_meta", None)
+            if str(getattr(meta, "TransferSyntaxUID", "")) == "1.2.840.10008.1.2.5":
+                # pylibjpeg-rle panics (Rust backtrace on stderr) on malformed RLE; pydicom's raises.
+                ds.pixel_array_options(decoding_plugin="pydicom")
             return ds.pixel_array
     except MemoryError:
         raise PixelDecodeError("the image is too large to decode") from None
-    except Exception as exc:  # noqa: BLE001 - broken data, missing plugin, odd attributes
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - broken data, missing plugin, odd attributes;
+        # BaseException: a Rust decoder's panic (pyo3 PanicException) is not an Exception.
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
         reason = lines[-1] if lines else type(exc).__name__
         raise PixelDecodeError(reason[:300]) from None

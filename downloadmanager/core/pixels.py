@@ -37,7 +37,7 @@ COMPRESSED_DECODERS = {
     "1.2.840.10008.1.2.4.201": "pylibjpeg-openjpeg",          # HTJ2K Lossless
     "1.2.840.10008.1.2.4.202": "pylibjpeg-openjpeg",          # HTJ2K Lossless RPCL
     "1.2.840.10008.1.2.4.203": "pylibjpeg-openjpeg",          # HTJ2K
-    "1.2.840.10008.1.2.5": "pylibjpeg-rle / numpy",           # RLE Lossless
+    "1.2.840.10008.1.2.5": "pydicom (numpy)",                 # RLE Lossless (see RLE_LOSSLESS)
 }
 
 #: Compressed syntaxes whose decoded pixels equal the original ones bit for bit.
@@ -46,6 +46,12 @@ LOSSLESS = frozenset({
     "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202",
     "1.2.840.10008.1.2.5",
 })
+
+
+#: RLE is decoded by pydicom's own (numpy) decoder: pylibjpeg-rle 2.2 panics - a Rust
+#: panic with a backtrace on stderr - on RLE segments that run past the frame, which the
+#: fuzz suite (tests/fuzz) produces; pydicom's decoder raises a plain error instead.
+RLE_LOSSLESS = "1.2.840.10008.1.2.5"
 
 
 class PixelDecodeError(Exception):
@@ -69,13 +75,20 @@ class _DecoderFailureToDebug(logging.Filter):
 
 
 _FILTER = _DecoderFailureToDebug()
+_PYDICOM_LOGGERS = ("pydicom", "pydicom.pixels.decoders.base", "pydicom.pixels.encoders.base",
+                    "pydicom.pixels.utils")
 
 
 def quiet_pydicom_decoder_log() -> None:
-    """Install the filter on pydicom's logger (idempotent; called on import of this module)."""
-    logger = logging.getLogger("pydicom")
-    if _FILTER not in logger.filters:
-        logger.addFilter(_FILTER)
+    """Install the filter on pydicom's loggers (idempotent; called on import of this module).
+
+    Logger filters do not apply to records of child loggers, and the pixel
+    decoders and encoders log on their own (``pydicom.pixels.*``).
+    """
+    for name in _PYDICOM_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
 
 
 quiet_pydicom_decoder_log()
@@ -105,10 +118,15 @@ def decode_pixels(ds: Dataset) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            if transfer_syntax_of(ds) == RLE_LOSSLESS:
+                ds.pixel_array_options(decoding_plugin="pydicom")
             return ds.pixel_array
     except MemoryError:
         raise PixelDecodeError("the image is too large to decode") from None
-    except Exception as exc:  # noqa: BLE001 - broken data, missing plugin, odd attributes
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - broken data, missing plugin, odd attributes;
+        # BaseException: a Rust decoder's panic (pyo3 PanicException) is not an Exception.
         raise PixelDecodeError(_short_reason(exc)) from None
 
 
@@ -121,10 +139,13 @@ def decompress_in_place(ds: Dataset) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ds.decompress(generate_instance_uid=False)
+            plugin = "pydicom" if transfer_syntax_of(ds) == RLE_LOSSLESS else ""
+            ds.decompress(generate_instance_uid=False, decoding_plugin=plugin)
     except MemoryError:
         raise PixelDecodeError("the image is too large to decompress") from None
-    except Exception as exc:  # noqa: BLE001
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - includes pyo3 PanicException (see decode_pixels)
         raise PixelDecodeError(_short_reason(exc)) from None
 
 

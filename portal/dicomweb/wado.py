@@ -157,7 +157,8 @@ def _instance_metadata(store, item) -> dict:
     try:
         with store.open(item.sha256) as handle:
             ds = read_stored_dataset(handle)
-        meta = ds.to_json_dict(bulk_data_threshold=1 << 30)
+        # suppress_invalid_tags: a damaged element is left out instead of failing the instance.
+        meta = ds.to_json_dict(bulk_data_threshold=1 << 30, suppress_invalid_tags=True)
     except StoredFileError:
         meta = {}
     except Exception:  # noqa: BLE001 - a damaged value must not turn the study's answer into a 500
