@@ -18,6 +18,8 @@ import warnings
 from typing import BinaryIO
 
 from pydicom import dcmread
+
+from portal.bounded_io import BoundedReader
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_file_meta_info
@@ -42,7 +44,8 @@ def read_stored_dataset(handle: BinaryIO, *, stop_before_pixels: bool = True) ->
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return dcmread(handle, stop_before_pixels=stop_before_pixels, force=True)
+            reader = handle if isinstance(handle, io.BytesIO) else BoundedReader(handle)
+            return dcmread(reader, stop_before_pixels=stop_before_pixels, force=True)
         except Exception as exc:  # noqa: BLE001 - pydicom raises many kinds on garbage
             raise StoredFileError(f"{type(exc).__name__}: {str(exc)[:200]}") from None
 

@@ -113,8 +113,44 @@ def can_decode(transfer_syntax: str) -> bool:
         return False
 
 
+#: Refuse to decode images whose declared size is beyond this (a damaged Rows/Columns/frames).
+MAX_DECODED_BYTES = 4 << 30
+#: ... or more than this many times the bytes of pixel data actually present (compressed or not).
+MAX_EXPANSION = 1024
+
+
+def check_declared_size(ds: Dataset) -> None:
+    """Raise :class:`PixelDecodeError` when the image attributes promise more than the data can hold.
+
+    The decoders allocate the output from Rows x Columns x Samples x Bits x
+    Frames before looking at the data; a flipped bit in one of them must not
+    make the program allocate gigabytes.
+    """
+    try:
+        rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
+        samples = int(ds.get("SamplesPerPixel", 1) or 1)
+        bits = int(ds.get("BitsAllocated", 8) or 8)
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+    except Exception as exc:  # noqa: BLE001 - damaged values raise many kinds in pydicom
+        raise PixelDecodeError(f"invalid image attributes ({type(exc).__name__})") from None
+    declared = rows * cols * samples * max(1, (bits + 7) // 8) * max(1, frames)
+    present = 0
+    for keyword in ("PixelData", "FloatPixelData", "DoubleFloatPixelData"):
+        try:
+            value = ds.get(keyword)
+        except Exception:  # noqa: BLE001 - a damaged element: the decoder will say so
+            continue
+        if isinstance(value, (bytes, bytearray)):
+            present = len(value)
+            break
+    if declared > MAX_DECODED_BYTES or (present and declared > present * MAX_EXPANSION + (16 << 20)):
+        raise PixelDecodeError(f"the image declares {declared} bytes of pixels, "
+                               f"but only {present} bytes of pixel data are present")
+
+
 def decode_pixels(ds: Dataset) -> np.ndarray:
     """The pixel array of DS, decoded whatever its transfer syntax; raise :class:`PixelDecodeError`."""
+    check_declared_size(ds)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -136,6 +172,7 @@ def decompress_in_place(ds: Dataset) -> None:
     The SOP Instance UID stays: decompressing creates no new image (pydicom 3
     would generate a new UID by default, and the C-STORE request names the old one).
     """
+    check_declared_size(ds)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

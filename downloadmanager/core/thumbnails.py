@@ -25,6 +25,7 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 
+from downloadmanager.core.bounded_io import BoundedReader, open_bounded
 from downloadmanager.core.pixels import PixelDecodeError, decode_pixels
 from downloadmanager.core.scan.model import InstanceSource
 from downloadmanager.core.scan.opener import open_source
@@ -56,6 +57,24 @@ def thumbnail_from_source(source: bytes | str | os.PathLike | BinaryIO,
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         source = io.BytesIO(bytes(source))
+    elif isinstance(source, (str, os.PathLike)):
+        try:
+            with open_bounded(source) as reader:
+                return _from_reader(reader, size)
+        except OSError as exc:
+            log.debug("thumbnail: cannot open file (%s)", type(exc).__name__)
+            return None
+    elif not isinstance(source, io.BytesIO):
+        # A real file: reads bounded by its size (a damaged length must not allocate gigabytes).
+        try:
+            source = BoundedReader(source)
+        except (OSError, ValueError, AttributeError) as exc:
+            log.debug("thumbnail: cannot measure file (%s)", type(exc).__name__)
+            return None
+    return _from_reader(source, size)
+
+
+def _from_reader(source, size: int) -> np.ndarray | None:
     try:
         # force=True: files without the Part-10 preamble are common on old CDs.
         ds = pydicom.dcmread(source, force=True)

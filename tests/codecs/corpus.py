@@ -7,7 +7,6 @@ must get a thumbnail and reach a PACS intact.
 
 from __future__ import annotations
 
-import logging
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,7 +49,6 @@ def reference_pixels(path: Path) -> np.ndarray:
 @lru_cache(maxsize=1)
 def decodable_files() -> tuple[CorpusFile, ...]:
     """Corpus files with pixel data that the reference decoders decode."""
-    logging.getLogger("pydicom").setLevel(logging.CRITICAL)
     out = []
     for name in sorted(get_testdata_files()):
         path = Path(name)
