@@ -67,8 +67,9 @@ def run_ours_send_phase(ns: str, folder: Path, count: int) -> float:
 
 def run_ours_command(ns: str, folder: Path) -> float:
     start = time.perf_counter()
+    # --again: every repeat sends everything (the send journal would skip what is stored).
     subprocess.run(in_netns(ns, [PYTHON, "-m", "downloadmanager", "send", str(folder),
-                                 "--to", f"STORESCP@127.0.0.1:{PORT}"]),
+                                 "--to", f"STORESCP@127.0.0.1:{PORT}", "--again"]),
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 

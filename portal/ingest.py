@@ -24,6 +24,7 @@ from pydicom.errors import InvalidDicomError
 from sqlalchemy import select, update
 
 from portal.blobstore import BlobStore, PendingBlob
+from portal.bounded_io import open_bounded
 from portal.bundle import Bundle, BundleError, ManifestDocument, ManifestInstance, open_bundle
 from portal.config import Settings
 from portal.schema import blobs as blobs_table
@@ -87,15 +88,23 @@ def read_header(path) -> dict:
     preamble. Raises ValueError if the bytes are not DICOM. Names are decoded
     with the dataset's Specific Character Set.
     """
+    # Reads are bounded by the file size: a damaged length must not allocate gigabytes.
     try:
-        ds = dcmread(path, stop_before_pixels=True)
-    except InvalidDicomError:
-        try:
-            ds = dcmread(path, stop_before_pixels=True, force=True)
-        except Exception as exc:  # pydicom raises many kinds on garbage
-            raise ValueError(str(exc)) from None
-    except Exception as exc:
-        raise ValueError(str(exc)) from None
+        with open_bounded(path) as reader:
+            try:
+                ds = dcmread(reader, stop_before_pixels=True)
+            except InvalidDicomError:
+                reader.seek(0)
+                try:
+                    ds = dcmread(reader, stop_before_pixels=True, force=True)
+                except Exception as exc:  # pydicom raises many kinds on garbage
+                    raise ValueError(str(exc)) from None
+            except ValueError:
+                raise
+            except Exception as exc:
+                raise ValueError(str(exc)) from None
+    except OSError as exc:
+        raise ValueError(f"cannot read the stored file ({exc})") from None
     try:
         sop_uid = str(ds.get("SOPInstanceUID", "") or "")
         study_uid = str(ds.get("StudyInstanceUID", "") or "")

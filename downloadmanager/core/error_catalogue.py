@@ -191,6 +191,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "de": "Die Liste der DICOM-Knoten {path} kann nicht gelesen werden ({detail}).",
         "en": "The list of DICOM nodes {path} cannot be read ({detail}).",
     },
+    "node_timeout_out_of_range": {
+        "de": "Die Zeitgrenze ({which}) {value} muss zwischen 0 und 3600 Sekunden liegen.",
+        "en": "The {which} timeout {value} must be between 0 and 3600 seconds.",
+    },
     "node_needs_name": {
         "de": "Ein gespeicherter DICOM-Knoten braucht einen Namen.",
         "en": "A saved DICOM node needs a name.",
@@ -454,5 +458,106 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "upload_files_read": {
         "de": "Übertragung {job}: Alle Dateien sind gelesen. Der Upload läuft weiter.",
         "en": "Transfer {job}: Every file has been read. The upload goes on.",
+    },
+    # -- DICOM network: connection, association, per-instance outcomes (core/dicomnet) --
+    "dicom_word": {"de": "{de}", "en": "{en}"},
+
+    # -- per-instance outcomes ------------------------------------------------------------
+    "stored": {"de": "Gespeichert.", "en": "Stored."},
+    "already_stored": {
+        "de": "Bereits bei einem früheren Senden an dieses PACS gespeichert; nicht erneut gesendet.",
+        "en": "Already stored by an earlier send to this PACS; not sent again.",
+    },
+    "status_warning": {
+        "de": "Gespeichert, das PACS meldet eine Warnung: {answer}.",
+        "en": "Stored, the PACS reports a warning: {answer}.",
+    },
+    "status_failure": {
+        "de": "Das PACS hat das Bild nicht gespeichert: {answer}.",
+        "en": "The PACS did not store the image: {answer}.",
+    },
+    "cannot_encode": {
+        "de": "Das Bild kann nicht in einer Form gesendet werden, die das PACS annimmt ({detail}).",
+        "en": "The image cannot be sent in a form the PACS accepts ({detail}).",
+    },
+    "context_rejected": {
+        "de": "Das PACS nimmt diese Bildart nicht an ({sop_class}: {reason}).",
+        "en": "The PACS does not accept this kind of image ({sop_class}: {reason}).",
+    },
+    "unreadable_file": {
+        "de": "Die Datei kann nicht gelesen werden ({detail}).",
+        "en": "The file cannot be read ({detail}).",
+    },
+    "cancelled": {"de": "Abgebrochen; nicht gesendet.", "en": "Cancelled; not sent."},
+    "not_sent_connection": {
+        "de": "Nicht gesendet: {reason}",
+        "en": "Not sent: {reason}",
+    },
+    "not_sent_again_lost": {
+        "de": "Nicht gesendet: die Verbindung zum PACS ist erneut abgebrochen.",
+        "en": "Not sent: the association with the PACS was lost again.",
+    },
+    "internal_error": {
+        "de": "Unerwarteter Fehler beim Senden ({detail}); Einzelheiten stehen im Protokoll.",
+        "en": "Unexpected error while sending ({detail}); details are in the log.",
+    },
+    # -- connection and association ---------------------------------------------------------
+    "connect_failed": {
+        "de": "Keine Verbindung zu {host}:{port} ({detail}).",
+        "en": "Cannot connect to {host}:{port} ({detail}).",
+    },
+    "connect_timeout": {
+        "de": "Keine Verbindung zu {host}:{port} innerhalb von {seconds} s (Verbindungs-Timeout).",
+        "en": "No connection to {host}:{port} within {seconds} s (connect timeout).",
+    },
+    "tls_failed": {
+        "de": "Die TLS-Verbindung zu {host}:{port} ist gescheitert ({detail}).",
+        "en": "The TLS connection to {host}:{port} failed ({detail}).",
+    },
+    "tls_untrusted": {
+        "de": ("Das Zertifikat des PACS {host} ist nicht vertrauenswürdig ({detail}). Bitte die "
+               "CA-Datei des PACS in den Knoteneinstellungen angeben."),
+        "en": ("The certificate of the PACS {host} is not trusted ({detail}). Give the PACS's CA "
+               "file in the node settings."),
+    },
+    "association_timeout": {
+        "de": "Das PACS hat die Verbindungsanfrage nicht innerhalb von {seconds} s beantwortet (ACSE-Timeout).",
+        "en": "The PACS did not answer the association request within {seconds} s (ACSE timeout).",
+    },
+    "rejected_permanent": {
+        "de": "Das PACS hat die Verbindung abgelehnt: {reason}.",
+        "en": "The PACS rejected the association: {reason}.",
+    },
+    "rejected_transient": {
+        "de": "Das PACS lehnt die Verbindung vorübergehend ab: {reason} ({attempts} Versuche).",
+        "en": "The PACS rejects the association for now: {reason} ({attempts} attempts).",
+    },
+    "peer_aborted": {
+        "de": "Das PACS hat die Verbindung abgebrochen (A-ABORT; {source}, {reason}).",
+        "en": "The PACS aborted the association (A-ABORT; {source}, {reason}).",
+    },
+    "peer_released": {
+        "de": "Das PACS hat die Verbindung während einer Übertragung beendet.",
+        "en": "The PACS released the association in the middle of a transfer.",
+    },
+    "connection_lost": {
+        "de": "Die Verbindung zum PACS ist abgerissen ({detail}).",
+        "en": "The connection to the PACS was lost ({detail}).",
+    },
+    "protocol_error": {
+        "de": "Das PACS hat ungültige Protokolldaten gesendet ({detail}); Verbindung abgebrochen (A-ABORT).",
+        "en": "The PACS sent invalid protocol data ({detail}); association aborted (A-ABORT).",
+    },
+    "dimse_timeout_aborted": {
+        "de": "Keine Antwort des PACS innerhalb von {seconds} s (DIMSE-Timeout); Verbindung abgebrochen.",
+        "en": "No answer from the PACS within {seconds} s (DIMSE timeout); association aborted.",
+    },
+    "unexpected_response": {
+        "de": "Das PACS hat mit einer unerwarteten Nachricht geantwortet; Verbindung abgebrochen.",
+        "en": "The PACS answered with an unexpected message; association aborted.",
+    },
+    "no_verification": {
+        "de": "Das PACS nimmt den Verbindungstest (C-ECHO) nicht an.",
+        "en": "The PACS does not accept the Verification service (C-ECHO).",
     },
 }

@@ -70,6 +70,11 @@ def configure_logging(*, verbose: bool = False, console: bool = True,
     # Third-party chatter stays out of the file unless asked for.
     for noisy in ("urllib3", "PIL", "fontTools", "fpdf"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # pydicom logs a whole traceback at ERROR for every pixel decoder that fails
+    # (the caller reports the failure in one line anyway): make it a DEBUG line.
+    from downloadmanager.core.pixels import quiet_pydicom_decoder_log
+
+    quiet_pydicom_decoder_log()
     return path
 
 

@@ -7,8 +7,9 @@ a ``QImage``.
 
 A thumbnail is a ``numpy.uint8`` array, ``(rows, columns)`` for grey images
 and ``(rows, columns, 3)`` for RGB. ``None`` means "cannot be shown": no pixel
-data (structured reports, encapsulated PDF), a compressed transfer syntax
-without an installed codec, or a broken file. Callers show a placeholder then.
+data (structured reports, encapsulated PDF), a broken file, or a syntax no
+installed decoder handles (:mod:`downloadmanager.core.pixels` lists them:
+JPEG baseline/extended/lossless, JPEG-LS, JPEG 2000, RLE are all covered). Callers show a placeholder then.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 
+from downloadmanager.core.bounded_io import BoundedReader, open_bounded
+from downloadmanager.core.pixels import PixelDecodeError, decode_pixels
 from downloadmanager.core.scan.model import InstanceSource
 from downloadmanager.core.scan.opener import open_source
 
@@ -54,6 +57,24 @@ def thumbnail_from_source(source: bytes | str | os.PathLike | BinaryIO,
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         source = io.BytesIO(bytes(source))
+    elif isinstance(source, (str, os.PathLike)):
+        try:
+            with open_bounded(source) as reader:
+                return _from_reader(reader, size)
+        except OSError as exc:
+            log.debug("thumbnail: cannot open file (%s)", type(exc).__name__)
+            return None
+    elif not isinstance(source, io.BytesIO):
+        # A real file: reads bounded by its size (a damaged length must not allocate gigabytes).
+        try:
+            source = BoundedReader(source)
+        except (OSError, ValueError, AttributeError) as exc:
+            log.debug("thumbnail: cannot measure file (%s)", type(exc).__name__)
+            return None
+    return _from_reader(source, size)
+
+
+def _from_reader(source, size: int) -> np.ndarray | None:
     try:
         # force=True: files without the Part-10 preamble are common on old CDs.
         ds = pydicom.dcmread(source, force=True)
@@ -93,9 +114,9 @@ def thumbnail_from_dataset(ds: Dataset, size: int = DEFAULT_SIZE) -> np.ndarray 
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
         return None
     try:
-        pixels = ds.pixel_array
-    except Exception as exc:  # noqa: BLE001 - missing codec, truncated data, odd encodings
-        log.debug("thumbnail: cannot decode pixel data (%s: %s)", type(exc).__name__, exc)
+        pixels = decode_pixels(ds)
+    except PixelDecodeError as exc:  # missing codec, truncated data, odd encodings
+        log.debug("thumbnail: cannot decode pixel data (%s)", exc)
         return None
     try:
         image = _to_display_image(ds, pixels)

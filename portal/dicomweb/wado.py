@@ -18,6 +18,7 @@ from portal.auth import Principal, require_principal
 from portal.blobstore import blob_store_for
 from portal.dicomweb.dicomjson import dicom_json_response
 from portal.errors import ApiError, not_found
+from portal.part10 import StoredFileError, part10_prefix, read_stored_dataset
 from portal.segments import segments_of, stream_range
 
 router = APIRouter(prefix="/dicomweb", tags=["DICOMweb"])
@@ -86,11 +87,12 @@ def _retrieve(request: Request, principal: Principal, study_uid: str, event: str
     tail = f"--{boundary}--\r\n".encode("ascii")
     parts: list[bytes | tuple[str, int]] = []
     for head, item in zip(heads, items):
-        parts += [head, (item.sha256, int(item.size)), b"\r\n"]
-    segments, length = segments_of(parts + [tail])
-    for item in items:
         if not store.exists(item.sha256):
             raise ApiError(500, "storage_error", "a stored file is missing; tell the operator")
+        with store.open(item.sha256) as handle:
+            prefix = part10_prefix(handle)  # bare datasets from old uploads go out as Part 10
+        parts += [head, prefix, (item.sha256, int(item.size)), b"\r\n"]
+    segments, length = segments_of(parts + [tail])
 
     audit.record(engine, event, user_id=principal.user_id, code_id=principal.code_id,
                  client=audit.client_address(request),
@@ -138,15 +140,33 @@ def _metadata(request: Request, principal: Principal, study_uid: str,
     store = blob_store_for(request.app.state.settings.data_dir)
     out = []
     for item in items:
-        with store.open(item.sha256) as handle:
-            ds = pydicom.dcmread(handle, stop_before_pixels=True)
-        meta = ds.to_json_dict(bulk_data_threshold=1 << 30)
-        meta.setdefault("00083002", {"vr": "UI", "Value": [item.transfer_syntax_uid]})
-        out.append(meta)
+        out.append(_instance_metadata(store, item))
     audit.record(engine, "download_metadata", user_id=principal.user_id,
                  code_id=principal.code_id, client=audit.client_address(request),
                  detail={"studies": [r.id for r in rows], "instances": len(items)})
     return dicom_json_response(out)
+
+
+def _instance_metadata(store, item) -> dict:
+    """DICOM JSON of one stored instance: Part 10 or a bare dataset from an old upload.
+
+    A stored file that cannot be parsed (it passed ingest with a readable
+    header, so this means damage) still gets an entry with the UIDs the
+    database knows, instead of failing the whole answer.
+    """
+    try:
+        with store.open(item.sha256) as handle:
+            ds = read_stored_dataset(handle)
+        # suppress_invalid_tags: a damaged element is left out instead of failing the instance.
+        meta = ds.to_json_dict(bulk_data_threshold=1 << 30, suppress_invalid_tags=True)
+    except StoredFileError:
+        meta = {}
+    except Exception:  # noqa: BLE001 - a damaged value must not turn the study's answer into a 500
+        meta = {}
+    meta.setdefault("00080016", {"vr": "UI", "Value": [item.sop_class_uid]})
+    meta.setdefault("00080018", {"vr": "UI", "Value": [item.sop_instance_uid]})
+    meta.setdefault("00083002", {"vr": "UI", "Value": [item.transfer_syntax_uid]})
+    return meta
 
 
 @router.get("/studies/{study_uid}/metadata", responses=_META_RESPONSES,

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -23,13 +24,16 @@ STORESCP = "/usr/bin/storescp"  # not the venv's pynetdicom storescp
 ORTHANC = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
 CURL = shutil.which("curl") or "/usr/bin/curl"
 
+_HOME = tempfile.mkdtemp(prefix="dm-home-")  # the send journal of these runs stays out of the user's data
+
 pytestmark = pytest.mark.skipif(not netns_available(), reason="needs root and ip netns")
 
 
 def _cli(ns: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(in_netns(ns, [sys.executable, "-m", "downloadmanager", *args]),
                           capture_output=True, text=True, timeout=180,
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+                               "DOWNLOADMANAGER_HOME": _HOME})
 
 
 def test_storescp_receives_everything(tmp_path):

@@ -94,3 +94,31 @@ def test_fetch_wrong_birth_date_says_so_in_german(portal, shared_code, tmp_path)
     assert "Geburtsdatum" in result.stderr
     assert not (tmp_path / "out").exists() or not any(
         p for p in (tmp_path / "out").rglob("*") if p.is_file())
+
+
+def test_fetch_publishes_part10_files_before_a_failing_send(portal, make_user, tmp_path):
+    """Old bare uploads arrive as Part-10 files, and a dead PACS never hides them."""
+    import pydicom
+
+    from tests.dicom_factory import write_study
+
+    create_community(portal.engine, "Radiologie Klinikum Saarbrücken", "bM1X")
+    sender = make_user()
+    bare = write_study(tmp_path / "old-cd", StudySpec(patient_name="Alt^Bestand", birth_date="19600101"),
+                       series=1, per_series=3, preamble=False)
+    study = seed_study(portal.engine, portal.data_dir, "bM1X", files=bare, sender_user_id=sender.id)
+    answer = requests.post(f"{portal.url}/api/codes", headers=sender.headers, json={
+        "study_uids": [study.uid], "birth_date": "1960-01-01"}, timeout=30)
+    assert answer.status_code == 201, answer.text
+    result = _fetch(answer.json()["code"], "--birth-date", "01.01.1960", "--to", str(tmp_path / "out"),
+                    "--send-to", "NOBODY@127.0.0.1:1", "--server", portal.url, home=tmp_path / "home")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "Keine Verbindung" in result.stdout + result.stderr
+    files = [p for p in (tmp_path / "out").rglob("*.dcm")]
+    assert len(files) == 3  # published although the PACS was unreachable
+    originals = {pydicom.dcmread(p, force=True).SOPInstanceUID: p.read_bytes() for p in bare}
+    for path in files:
+        data = path.read_bytes()
+        ds = pydicom.dcmread(path)  # strict: Part 10
+        assert data.endswith(originals[ds.SOPInstanceUID])

@@ -56,7 +56,8 @@ def seed_study(engine, data_dir: Path, community: str, spec: StudySpec | None = 
     with tempfile.TemporaryDirectory() as tmp:
         paths = files or write_study(Path(tmp), spec, series=series_count,
                                      per_series=per_series)
-        datasets = [(p.read_bytes(), pydicom.dcmread(p, stop_before_pixels=True))
+        # force=True: FILES may be bare datasets (no preamble/file meta), as old uploads stored them.
+        datasets = [(p.read_bytes(), pydicom.dcmread(p, stop_before_pixels=True, force=True))
                     for p in paths]
     now = utcnow()
     with engine.begin() as conn:
@@ -90,7 +91,8 @@ def seed_study(engine, data_dir: Path, community: str, spec: StudySpec | None = 
             conn.execute(insert(instances).values(
                 series_id=series_ids[series_uid], sop_instance_uid=str(ds.SOPInstanceUID),
                 sop_class_uid=str(ds.SOPClassUID),
-                transfer_syntax_uid=str(ds.file_meta.TransferSyntaxUID),
+                transfer_syntax_uid=str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID",
+                                                None) or "1.2.840.10008.1.2"),
                 instance_number=ds.get("InstanceNumber"), sha256=sha, size=len(data)))
             seeded.files[str(ds.SOPInstanceUID)] = data
             seeded.series.setdefault(series_uid, []).append(str(ds.SOPInstanceUID))

@@ -8,7 +8,6 @@ below the root (defence in depth: plans are built from sanitised names).
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
@@ -20,6 +19,7 @@ from downloadmanager.core.archive.private_files import (
     make_private_file,
     open_private,
 )
+from downloadmanager.core.part10 import copy_as_part10
 from downloadmanager.core.scan import open_instance
 
 _COPY_CHUNK = 1 << 20
@@ -42,7 +42,7 @@ def resolve_below(root: Path, relpath: PurePosixPath) -> Path:
 
 def _copy_instance(item: PlannedFile, target: Path) -> None:
     with open_instance(item.instance) as src, open_private(target) as dst:
-        shutil.copyfileobj(src, dst, _COPY_CHUNK)
+        copy_as_part10(src, dst, _COPY_CHUNK)  # a DICOMDIR may reference Part-10 files only
 
 
 def place_files(planned: list[PlannedFile], root: Path, *, move: bool = False,

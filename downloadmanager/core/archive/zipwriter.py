@@ -18,6 +18,7 @@ from pathlib import Path
 
 from downloadmanager.core.archive.layout import PlannedFile
 from downloadmanager.core.archive.private_files import make_private_file
+from downloadmanager.core.part10 import copy_as_part10
 from downloadmanager.core.scan import open_instance
 
 _CHUNK = 1 << 20
@@ -45,7 +46,7 @@ def write_zip(planned: list[PlannedFile], target: Path, *, compression: str = "s
                 # A known size lets zipfile switch to ZIP64 only where needed.
                 info.file_size = item.instance.size
                 with open_instance(item.instance) as src, zf.open(info, "w") as dst:
-                    shutil.copyfileobj(src, dst, _CHUNK)
+                    copy_as_part10(src, dst, _CHUNK)  # bare datasets get their meta group
                 if progress:
                     progress(n, len(planned))
             for name, data in (extra_files or {}).items():

@@ -1,6 +1,8 @@
 """Sending studies to a PACS over DICOM: nodes, C-ECHO, C-STORE, import reconciliation.
 
-* ``nodes``       – AE title/host/port, saved in the config folder;
+* ``nodes``       – AE title/host/port, timeouts, TLS, saved in the config folder;
+* ``journal``     – which instances a PACS already stored (send again = only what failed);
+* ``messages``    – the user-facing texts, German and English;
 * ``echo``        – C-ECHO;
 * ``sender``      – C-STORE with presentation contexts from the files,
                     transfer-syntax fallback and a per-instance report;
@@ -11,8 +13,11 @@
 
 from downloadmanager.core.dicomnet.echo import EchoResult, echo
 from downloadmanager.core.dicomnet.errors import AssociationError, DicomNetError, DimseError, NodeError
+from downloadmanager.core.dicomnet.journal import SentJournal
 from downloadmanager.core.dicomnet.nodes import (
     DicomNode,
+    Timeouts,
+    TlsOptions,
     load_nodes,
     parse_node_spec,
     remove_node,
@@ -32,6 +37,9 @@ __all__ = [
     "NodeError",
     "Reconciliation",
     "SendReport",
+    "SentJournal",
+    "Timeouts",
+    "TlsOptions",
     "StoreJob",
     "apply_reconciliation",
     "echo",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from downloadmanager.core.dicomnet import pdu
 from downloadmanager.core.dicomnet.association import Association
@@ -14,7 +14,7 @@ from downloadmanager.core.dicomnet.dimse import (
     status_text,
 )
 from downloadmanager.core.dicomnet.errors import AssociationError, DimseError
-from downloadmanager.core.dicomnet.nodes import DicomNode
+from downloadmanager.core.dicomnet.nodes import DicomNode, Timeouts
 
 IMPLICIT_VR_LE = "1.2.840.10008.1.2"
 EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
@@ -35,7 +35,7 @@ class EchoResult:
         return status_text(self.status)
 
 
-def echo(node: DicomNode, timeout: float = 30.0) -> EchoResult:
+def echo(node: DicomNode, timeout: float | None = None) -> EchoResult:
     """Associate with NODE, send one C-ECHO, release.
 
     Raises
@@ -47,16 +47,17 @@ def echo(node: DicomNode, timeout: float = 30.0) -> EchoResult:
         no or an unexpected response.
     """
     context = pdu.ProposedContext(1, VERIFICATION_SOP_CLASS, (EXPLICIT_VR_LE, IMPLICIT_VR_LE))
-    assoc = Association.open(node.host, node.port, node.ae_title, node.calling_ae, [context], timeout)
+    if timeout:
+        node = replace(node, timeouts=Timeouts(timeout, timeout, timeout, timeout))
+    assoc = Association.to_node(node, [context])
     try:
         if 1 not in assoc.contexts:
-            raise AssociationError("echo_not_accepted")
-        assoc.set_timeout(timeout)
+            raise AssociationError("no_verification")
         message_id = assoc.next_message_id()
         assoc.send_message(1, c_echo_rq(message_id))
         _, response = assoc.receive_response()
         if response.command_field != C_ECHO_RSP or response.message_id_responded != message_id:
-            raise DimseError("dimse_unexpected_answer")
+            raise DimseError("unexpected_response")
     except BaseException:
         assoc.abort()
         raise

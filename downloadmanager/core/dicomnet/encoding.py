@@ -20,6 +20,7 @@ from pydicom.filewriter import write_dataset
 from pydicom.uid import UID
 
 from downloadmanager.core.dicomnet.reconcile import Reconciliation, apply_reconciliation
+from downloadmanager.core.pixels import PixelDecodeError, decode_pixels, decompress_in_place
 
 _LONG_VRS = {b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN", b"UC", b"UR", b"OD", b"OL", b"OV", b"SV", b"UV"}
 DEFLATED = "1.2.840.10008.1.2.1.99"
@@ -92,12 +93,22 @@ def reencode(data: bytes, target_ts: str, reconcile: Reconciliation | None = Non
             apply_reconciliation(ds, reconcile)
         if source and source.is_compressed and not target.is_compressed and "PixelData" in ds:
             try:
-                ds.decompress()
-            except Exception as exc:  # noqa: BLE001 - missing plugin or broken pixel data
-                reason = str(exc).splitlines()[0]
+                decompress_in_place(ds)
+            except PixelDecodeError as exc:  # missing plugin or broken pixel data
+                reason = str(exc)
                 raise EncodingError(
                     f"the PACS does not accept {source.name} and it cannot be decompressed here "
                     f"({reason})") from None
+        elif (source and not source.is_little_endian and target.is_little_endian
+              and "PixelData" in ds):
+            _pixels_to_little_endian(ds)
+        try:
+            # Elements read as implicit VR (some files say explicit but are not) have no
+            # VR yet; looking each one up gives it the dictionary's, so any target works.
+            for _ in ds.iterall():
+                pass
+        except Exception as exc:  # noqa: BLE001
+            raise EncodingError(f"cannot decode the file ({type(exc).__name__}: {exc})") from None
         fp = DicomBytesIO()
         fp.is_little_endian = target.is_little_endian
         fp.is_implicit_VR = target.is_implicit_VR
@@ -106,3 +117,30 @@ def reencode(data: bytes, target_ts: str, reconcile: Reconciliation | None = Non
         except Exception as exc:  # noqa: BLE001
             raise EncodingError(f"cannot encode as {target.name} ({exc})") from None
     return fp.getvalue()
+
+
+def _pixels_to_little_endian(ds) -> None:
+    """Rewrite big-endian native pixel data in little-endian byte order.
+
+    pydicom re-encodes the other elements for the new byte order but copies
+    OW pixel data as it is; the decoded array, written back, is the same
+    image in the target's byte order (colour planes interleaved).
+    """
+    import numpy as np
+
+    bits = int(ds.get("BitsAllocated", 0) or 0)
+    if bits not in (1, 8, 16, 32, 64):
+        raise EncodingError(f"big-endian pixel data with {bits} bits allocated cannot be converted")
+    try:
+        pixels = decode_pixels(ds)
+    except PixelDecodeError as exc:
+        raise EncodingError(f"cannot convert big-endian pixel data ({exc})") from None
+    if bits == 1:
+        from pydicom.pixels import pack_bits
+
+        ds.PixelData = pack_bits(np.ascontiguousarray(pixels).ravel())
+    else:
+        ds.PixelData = np.ascontiguousarray(pixels, dtype=pixels.dtype.newbyteorder("<")).tobytes()
+    ds["PixelData"].VR = "OB" if bits <= 8 else "OW"
+    if int(ds.get("SamplesPerPixel", 1) or 1) > 1:
+        ds.PlanarConfiguration = 0

@@ -1,4 +1,8 @@
-"""Typed errors of the DICOM network code: codes of the one error model (``core.errors``)."""
+"""Typed errors of the DICOM network code: codes of the one error model (``core.errors``).
+
+``str(error)`` is the English text (logs, tests); ``message(lang)`` gives it
+in the user's language; the codes live in ``core/error_catalogue.py``.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,21 @@ class NodeError(DicomNetError):
 
 class AssociationError(DicomNetError):
     """No association, or it broke: connection refused, rejected, aborted, lost."""
+
+
+class AssociationRejected(AssociationError):
+    """The peer answered A-ASSOCIATE-RJ; ``transient`` when it may work later (PS3.8 result 2)."""
+
+    def __init__(self, result: int, source: int, reason: int, attempts: int = 1) -> None:
+        from downloadmanager.core.dicomnet.messages import reject_reason
+
+        self.result, self.source, self.reason = result, source, reason
+        self.transient = result == 2
+        why = reject_reason(source, reason)  # a term: rendered in the reader's language
+        if self.transient:
+            super().__init__("rejected_transient", reason=why, attempts=attempts)
+        else:
+            super().__init__("rejected_permanent", reason=why)
 
 
 class DimseError(DicomNetError):

@@ -1,4 +1,4 @@
-"""DICOM nodes (a PACS or workstation): AE title, host, port, our own AE title.
+"""DICOM nodes (a PACS or workstation): AE title, host, port, our own AE title, timeouts, TLS.
 
 Saved nodes are the option ``dicom.nodes`` of the settings registry
 (``downloadmanager.core.settings``), stored in its one file. A node is written on the command line as ``AET@HOST:PORT``
@@ -8,7 +8,7 @@ Saved nodes are the option ``dicom.nodes`` of the settings registry
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from downloadmanager.core.dicomnet.errors import NodeError
@@ -26,15 +26,75 @@ def check_ae_title(title: str) -> str:
     return value
 
 
+DEFAULT_TIMEOUT = 30.0  # seconds, each; pynetdicom's defaults too
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """The four separate timeouts of a DICOM link, in seconds (as pynetdicom keeps them apart).
+
+    connect : TCP connection (and TLS handshake)
+    association : waiting for A-ASSOCIATE-AC/RJ (ACSE)
+    dimse : waiting for each DIMSE response (e.g. C-STORE-RSP)
+    release : waiting for A-RELEASE-RP
+    """
+
+    connect: float = DEFAULT_TIMEOUT
+    association: float = DEFAULT_TIMEOUT
+    dimse: float = DEFAULT_TIMEOUT
+    release: float = DEFAULT_TIMEOUT
+
+    def __post_init__(self) -> None:
+        for name in ("connect", "association", "dimse", "release"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0 < value <= 3600:
+                raise NodeError("node_timeout_out_of_range", which=name, value=str(value))
+
+    @classmethod
+    def from_json(cls, raw) -> Timeouts:
+        """Timeouts from a saved node's ``timeouts`` object (missing values get the default)."""
+        if not isinstance(raw, dict):
+            return cls()
+        return cls(**{k: float(raw[k]) for k in ("connect", "association", "dimse", "release")
+                      if k in raw})
+
+
+@dataclass(frozen=True, slots=True)
+class TlsOptions:
+    """DICOM over TLS (PS3.15 annex B.1) for one node.
+
+    The PACS's certificate is verified against the system's CAs or CA_FILE,
+    and its name against the host, unless VERIFY is switched off (only for
+    tests with self-signed certificates; the settings warn about it).
+    CLIENT_CERT/CLIENT_KEY are for a PACS that wants to see ours.
+    """
+
+    enabled: bool = False
+    ca_file: str = ""
+    verify: bool = True
+    client_cert: str = ""
+    client_key: str = ""
+
+    @classmethod
+    def from_json(cls, raw) -> TlsOptions:
+        if not isinstance(raw, dict):
+            return cls()
+        return cls(enabled=bool(raw.get("enabled", False)), ca_file=str(raw.get("ca_file") or ""),
+                   verify=bool(raw.get("verify", True)), client_cert=str(raw.get("client_cert") or ""),
+                   client_key=str(raw.get("client_key") or ""))
+
+
 @dataclass(frozen=True, slots=True)
 class DicomNode:
-    """Where to send: the peer's AE title, host and port, and our calling AE title."""
+    """Where to send: the peer's AE title, host and port, our calling AE title, timeouts and TLS."""
 
     ae_title: str
     host: str
     port: int
     calling_ae: str = DEFAULT_CALLING_AE
     name: str = ""
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    tls: TlsOptions = field(default_factory=TlsOptions)
 
     def __post_init__(self) -> None:
         check_ae_title(self.ae_title)
@@ -54,7 +114,7 @@ class DicomNode:
         """The same node with another calling AE title (None keeps it)."""
         if not calling_ae:
             return self
-        return DicomNode(self.ae_title, self.host, self.port, check_ae_title(calling_ae), self.name)
+        return replace(self, calling_ae=check_ae_title(calling_ae))
 
 
 def parse_node_spec(spec: str, calling_ae: str = DEFAULT_CALLING_AE) -> DicomNode:
@@ -72,7 +132,9 @@ def load_nodes(path: Path | None = None) -> dict[str, DicomNode]:
     for entry in read_section("dicom", path)["nodes"]:
         try:
             node = DicomNode(entry["ae_title"], entry["host"], int(entry["port"]),
-                             entry.get("calling_ae") or DEFAULT_CALLING_AE, entry["name"])
+                             entry.get("calling_ae") or DEFAULT_CALLING_AE, entry["name"],
+                             Timeouts.from_json(entry.get("timeouts")),
+                             TlsOptions.from_json(entry.get("tls")))
         except (KeyError, TypeError, ValueError, NodeError):
             continue
         nodes[node.name] = node

@@ -11,9 +11,10 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from downloadmanager.core.version import IMPLEMENTATION_CLASS_UID
+from downloadmanager.core.version import IMPLEMENTATION_VERSION_NAME as IMPLEMENTATION_VERSION
+
 APPLICATION_CONTEXT = "1.2.840.10008.3.1.1.1"
-IMPLEMENTATION_CLASS_UID = "1.2.826.0.1.3680043.8.498.1"  # pydicom's root (PYDICOM_IMPLEMENTATION_UID)
-IMPLEMENTATION_VERSION = "DLMGR_010"
 
 A_ASSOCIATE_RQ = 0x01
 A_ASSOCIATE_AC = 0x02
@@ -22,28 +23,6 @@ P_DATA_TF = 0x04
 A_RELEASE_RQ = 0x05
 A_RELEASE_RP = 0x06
 A_ABORT = 0x07
-
-#: Presentation context results in an A-ASSOCIATE-AC (PS3.8 9.3.3.2).
-CONTEXT_RESULTS = {
-    0: "acceptance",
-    1: "user rejection",
-    2: "no reason (provider rejection)",
-    3: "abstract syntax not supported",
-    4: "transfer syntaxes not supported",
-}
-
-#: A-ASSOCIATE-RJ reasons for source 1 (service user), as (result, source, reason) keys.
-REJECT_REASONS = {
-    (1, 1): "no reason given",
-    (1, 2): "application context name not supported",
-    (1, 3): "calling AE title not recognized",
-    (1, 7): "called AE title not recognized",
-    (2, 1): "no reason given (ACSE)",
-    (2, 2): "protocol version not supported",
-    (3, 1): "temporary congestion",
-    (3, 2): "local limit exceeded",
-}
-
 
 class PduError(Exception):
     """Bytes from the peer that are not a valid PDU for this point of the protocol."""
@@ -112,44 +91,70 @@ def _uid(raw: bytes) -> str:
     return raw.decode("ascii", "replace").rstrip("\x00 ")
 
 
+def _sub_items(payload: bytes, what: str):
+    """Yield (type, value) of the items in PAYLOAD; raise PduError when a length runs past the end."""
+    pos = 0
+    while pos < len(payload):
+        if pos + 4 > len(payload):
+            raise PduError(f"truncated item header in {what}")
+        item_type, _, length = struct.unpack_from(">BBH", payload, pos)
+        if pos + 4 + length > len(payload):
+            raise PduError(f"item of type 0x{item_type:02X} in {what} claims {length} bytes, "
+                           f"only {len(payload) - pos - 4} follow")
+        yield item_type, payload[pos + 4:pos + 4 + length]
+        pos += 4 + length
+
+
 def decode_associate_ac(body: bytes) -> AssociateAccept:
-    """Parse the variable items of an A-ASSOCIATE-AC body (after the 6-byte PDU header)."""
+    """Parse the variable items of an A-ASSOCIATE-AC body (after the 6-byte PDU header).
+
+    Every item and sub-item length is checked against the bytes that are
+    there (:class:`PduError` otherwise); unknown item types are skipped as
+    PS3.8 asks.
+    """
     if len(body) < 68:
         raise PduError("A-ASSOCIATE-AC too short")
     accept = AssociateAccept()
-    pos = 68
-    while pos + 4 <= len(body):
-        item_type, _, length = struct.unpack_from(">BBH", body, pos)
-        payload = body[pos + 4:pos + 4 + length]
-        pos += 4 + length
-        if item_type == 0x21 and len(payload) >= 4:
+    for item_type, payload in _sub_items(body[68:], "A-ASSOCIATE-AC"):
+        if item_type == 0x21:
+            if len(payload) < 4:
+                raise PduError("presentation context item too short")
             context_id, _, result, _ = struct.unpack_from(">BBBB", payload, 0)
             ts = ""
-            sub = 4
-            while sub + 4 <= len(payload):
-                s_type, _, s_len = struct.unpack_from(">BBH", payload, sub)
+            for s_type, value in _sub_items(payload[4:], "presentation context item"):
                 if s_type == 0x40:
-                    ts = _uid(payload[sub + 4:sub + 4 + s_len])
-                sub += 4 + s_len
+                    ts = _uid(value)
             accept.contexts[context_id] = AcceptedContext(context_id, result, ts)
         elif item_type == 0x50:
-            sub = 0
-            while sub + 4 <= len(payload):
-                s_type, _, s_len = struct.unpack_from(">BBH", payload, sub)
-                if s_type == 0x51 and s_len == 4:
-                    accept.max_pdu_length = struct.unpack_from(">I", payload, sub + 4)[0]
-                sub += 4 + s_len
+            for s_type, value in _sub_items(payload, "user information item"):
+                if s_type == 0x51:
+                    if len(value) != 4:
+                        raise PduError("maximum length sub-item is not 4 bytes")
+                    accept.max_pdu_length = struct.unpack(">I", value)[0]
     return accept
 
 
-def describe_reject(body: bytes) -> str:
-    """Human-readable reason of an A-ASSOCIATE-RJ body."""
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """An A-ASSOCIATE-RJ: result 1 = permanent, 2 = transient; source and reason (PS3.8 9.3.4)."""
+
+    result: int
+    source: int
+    reason: int
+
+
+def decode_reject(body: bytes) -> Reject:
+    """The fields of an A-ASSOCIATE-RJ body."""
     if len(body) < 4:
-        return "association rejected"
-    result, source, reason = body[1], body[2], body[3]
-    kind = "permanently" if result == 1 else "temporarily"
-    why = REJECT_REASONS.get((source, reason), f"source {source}, reason {reason}")
-    return f"association rejected {kind}: {why}"
+        raise PduError("A-ASSOCIATE-RJ too short")
+    return Reject(body[1], body[2], body[3])
+
+
+def decode_abort(body: bytes) -> tuple[int, int]:
+    """(source, reason) of an A-ABORT body; (0, 0) when it is too short to say."""
+    if len(body) < 4:
+        return 0, 0
+    return body[2], body[3]
 
 
 def p_data_header(context_id: int, fragment_length: int, is_command: bool, is_last: bool) -> bytes:
@@ -169,9 +174,9 @@ def release_rp() -> bytes:
     return struct.pack(">BBII", A_RELEASE_RP, 0, 4, 0)
 
 
-def abort() -> bytes:
-    """A-ABORT from the service user."""
-    return struct.pack(">BBIBBBB", A_ABORT, 0, 4, 0, 0, 0, 0)
+def abort(source: int = 0, reason: int = 0) -> bytes:
+    """A-ABORT: source 0 = service user (us, by choice), 2 = service provider (protocol error, with REASON)."""
+    return struct.pack(">BBIBBBB", A_ABORT, 0, 4, 0, 0, source, reason)
 
 
 def iter_pdvs(body: bytes) -> list[tuple[int, int, bytes]]:

@@ -13,14 +13,21 @@ association per batch and sends every instance:
 
 Every response status is checked: success and warning statuses count as
 stored (warnings are reported), everything else as failed. A lost or aborted
-association is reopened once per batch to carry on with the rest.
+association (peer abort, DIMSE timeout, protocol error) fails the instance it
+happened on and is reopened once per batch to carry on with the rest; a
+transient rejection (congestion) is retried after a pause. :meth:`StoreJob.run`
+never raises: every instance ends in an :class:`InstanceOutcome` with a
+reason in German and English. With a :class:`~.journal.SentJournal`, instances
+the PACS already stored are skipped, so sending again sends only what failed.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from downloadmanager.core.dicomnet.association import Association
 from downloadmanager.core.dicomnet.contexts import UNCOMPRESSED, ContextBatch, plan_batches
@@ -31,32 +38,61 @@ from downloadmanager.core.dicomnet.encoding import (
     locate_dataset,
     reencode,
 )
-from downloadmanager.core.dicomnet.errors import AssociationError, DicomNetError
+from downloadmanager.core.dicomnet.errors import AssociationError, AssociationRejected, DicomNetError
+from downloadmanager.core.dicomnet.journal import SentJournal
+from downloadmanager.core.dicomnet.messages import context_result, text
 from downloadmanager.core.dicomnet.nodes import DicomNode
 from downloadmanager.core.dicomnet.reconcile import Reconciliation
 from downloadmanager.core.scan import Instance, open_instance
 
+log = logging.getLogger(__name__)
+
 STORED = "stored"
 WARNING = "warning"
 FAILED = "failed"
+ALREADY = "already"  # stored by an earlier send (journal), not sent again
 _STREAM_ABOVE = 256 << 20  # bigger files are streamed, not read whole
 _CHUNK = 1 << 20
+#: Pauses before retrying a transiently rejected association (congestion), in seconds.
+RETRY_DELAYS = (1.0, 3.0, 10.0)
 
 
 @dataclass(slots=True)
 class InstanceOutcome:
-    """What happened to one instance."""
+    """What happened to one instance.
+
+    ``detail`` is the reason in English (logs, JSON); ``messages`` has it in
+    every language (``{"de": ..., "en": ...}``), ``reason`` is the catalogue key.
+    """
 
     sop_instance_uid: str
     path: str
-    state: str  # "stored", "warning" or "failed"
+    state: str  # "stored", "warning", "already" or "failed"
     status: int | None = None
     detail: str = ""
     sent_transfer_syntax: str = ""
+    reason: str = ""
+    messages: dict[str, str] = field(default_factory=dict)
 
     @property
     def stored(self) -> bool:
-        return self.state in (STORED, WARNING)
+        return self.state in (STORED, WARNING, ALREADY)
+
+    def message(self, lang: str = "en") -> str:
+        """The reason in LANG ("" for a plain success)."""
+        return self.messages.get(lang) or self.detail
+
+
+def _outcome(instance: Instance, state: str, key: str = "", status: int | None = None,
+             sent_ts: str = "", **params: Any) -> InstanceOutcome:
+    path = instance.source.display or str(instance.source.path)
+    messages = {lang: text(key, lang, **params) for lang in ("de", "en")} if key else {}
+    return InstanceOutcome(instance.sop_instance_uid, path, state, status, messages.get("en", ""),
+                           sent_ts, key, messages)
+
+
+def _failed_by(instance: Instance, error: DicomNetError) -> InstanceOutcome:
+    return _outcome(instance, FAILED, error.key, **error.params)
 
 
 @dataclass(slots=True)
@@ -75,18 +111,35 @@ class SendReport:
         return sum(1 for o in self.outcomes if not o.stored)
 
     @property
+    def already(self) -> int:
+        return sum(1 for o in self.outcomes if o.state == ALREADY)
+
+    @property
     def ok(self) -> bool:
-        """True when every instance was stored (warnings included)."""
+        """True when every instance was stored (warnings and earlier sends included)."""
         return self.failed == 0 and bool(self.outcomes)
+
+    @property
+    def nothing_stored(self) -> bool:
+        """True when not a single instance got through (PACS unreachable, rejecting...)."""
+        return bool(self.outcomes) and self.stored == 0
 
     def as_json(self) -> dict:
         """JSON-ready form (no patient data: UIDs, paths, statuses)."""
         return {"node": self.node, "total": len(self.outcomes), "stored": self.stored,
-                "failed": self.failed, "ok": self.ok,
+                "failed": self.failed, "already_stored": self.already, "ok": self.ok,
                 "instances": [asdict(o) for o in self.outcomes]}
 
 
 ProgressCallback = Callable[[int, int, InstanceOutcome], None]
+
+
+class _Unsendable(Exception):
+    """This instance cannot go over this association (key and params for the outcome)."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
 
 
 class StoreJob:
@@ -95,42 +148,84 @@ class StoreJob:
     Parameters
     ----------
     instances : instances from a scan (``downloadmanager.core.scan``)
-    node : the receiving DICOM node
+    node : the receiving DICOM node (address, AE titles, timeouts, TLS)
     reconcile : replace the patient identity before sending (IHE import reconciliation)
     progress : called after each instance with (done, total, outcome)
     cancel : set to stop after the current instance (the rest are reported as failed)
-    timeout : seconds for connecting and for each response
+    timeout : overrides the node's DIMSE timeout (seconds per response), if given
+    journal : skip instances the PACS already stored, and record the new ones
+    retry_delays : pauses before retrying a transiently rejected association
     """
 
     def __init__(self, instances: Iterable[Instance], node: DicomNode, *,
                  reconcile: Reconciliation | None = None,
                  progress: ProgressCallback | None = None,
-                 cancel: threading.Event | None = None, timeout: float = 30.0) -> None:
+                 cancel: threading.Event | None = None, timeout: float | None = None,
+                 journal: SentJournal | None = None,
+                 retry_delays: Sequence[float] = RETRY_DELAYS) -> None:
         self.instances = list(instances)
         self.node = node
         self.reconcile = reconcile
         self.progress = progress
         self.cancel = cancel or threading.Event()
         self.timeout = timeout
+        self.journal = journal
+        self.retry_delays = tuple(retry_delays)
+        self._done = 0
         self.batches: list[ContextBatch] = plan_batches(
             (i.sop_class_uid, i.transfer_syntax_uid) for i in self.instances)
-        self._done = 0
 
     def run(self) -> SendReport:
-        """Send everything; never raises for per-instance or connection problems (they are reported)."""
+        """Send everything; never raises: every problem ends in a per-instance outcome."""
         report = SendReport(self.node.spec)
-        for batch in self.batches:
-            items = [i for i in self.instances if i.sop_class_uid in batch.sop_classes]
-            self._run_batch(batch, items, report)
+        todo = self.instances
+        if self.journal is not None:
+            todo = []
+            for instance in self.instances:
+                if instance.sop_instance_uid in self.journal:
+                    self._record(report, _outcome(instance, ALREADY, "already_stored"))
+                else:
+                    todo.append(instance)
+        try:
+            self.batches = plan_batches((i.sop_class_uid, i.transfer_syntax_uid) for i in todo)
+            for batch in self.batches:
+                items = [i for i in todo if i.sop_class_uid in batch.sop_classes]
+                self._run_batch(batch, items, report)
+        except Exception as exc:  # noqa: BLE001 - the promise: a report, never a traceback
+            log.error("send to %s stopped by an unexpected error (%s)", self.node.spec, type(exc).__name__)
+            log.debug("unexpected send error", exc_info=True)
+            done = {o.sop_instance_uid for o in report.outcomes}
+            for instance in todo:
+                if instance.sop_instance_uid not in done:
+                    self._record(report, _outcome(instance, FAILED, "internal_error",
+                                                  detail=type(exc).__name__))
+        finally:
+            if self.journal is not None:
+                self.journal.save()
         return report
 
     # -- one association ---------------------------------------------------------------
 
     def _open(self, batch: ContextBatch) -> Association:
-        assoc = Association.open(self.node.host, self.node.port, self.node.ae_title,
-                                 self.node.calling_ae, list(batch.contexts), self.timeout)
-        assoc.set_timeout(self.timeout)
-        return assoc
+        """Open an association, retrying a transient rejection after the configured pauses."""
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                assoc = Association.to_node(self.node, list(batch.contexts))
+            except AssociationRejected as exc:
+                if not exc.transient or attempts > len(self.retry_delays):
+                    if exc.transient:
+                        raise AssociationRejected(exc.result, exc.source, exc.reason, attempts) from None
+                    raise
+                delay = self.retry_delays[attempts - 1]
+                log.info("association rejected transiently by %s; retrying in %gs", self.node.spec, delay)
+                if self.cancel.wait(delay):
+                    raise
+                continue
+            if self.timeout:
+                assoc.set_timeout(self.timeout)
+            return assoc
 
     def _run_batch(self, batch: ContextBatch, items: list[Instance], report: SendReport) -> None:
         reopened = False
@@ -138,31 +233,32 @@ class StoreJob:
         while index < len(items):
             try:
                 assoc = self._open(batch)
-            except AssociationError as exc:
+            except DicomNetError as exc:
                 for instance in items[index:]:
-                    self._record(report, _failed(instance, f"no association: {exc}"))
+                    self._record(report, _outcome(instance, FAILED, "not_sent_connection",
+                                                  reason=exc.message))
                 return
             try:
                 while index < len(items):
                     if self.cancel.is_set():
                         for instance in items[index:]:
-                            self._record(report, _failed(instance, "cancelled"))
+                            self._record(report, _outcome(instance, FAILED, "cancelled"))
                         index = len(items)
                         break
                     instance = items[index]
                     try:
                         outcome = self._send_one(assoc, instance)
-                    except AssociationError as exc:
-                        self._record(report, _failed(instance, str(exc)))
+                    except DicomNetError as exc:
+                        self._record(report, _failed_by(instance, exc))
                         index += 1
                         raise
                     self._record(report, outcome)
                     index += 1
-            except AssociationError:
+            except DicomNetError:
                 assoc.abort()
                 if reopened:
                     for instance in items[index:]:
-                        self._record(report, _failed(instance, "association lost again; not sent"))
+                        self._record(report, _outcome(instance, FAILED, "not_sent_again_lost"))
                     return
                 reopened = True
                 continue
@@ -170,6 +266,8 @@ class StoreJob:
 
     def _record(self, report: SendReport, outcome: InstanceOutcome) -> None:
         report.outcomes.append(outcome)
+        if self.journal is not None and outcome.state in (STORED, WARNING):
+            self.journal.add(outcome.sop_instance_uid)
         self._done += 1
         if self.progress:
             self.progress(self._done, len(self.instances), outcome)
@@ -177,7 +275,7 @@ class StoreJob:
     # -- one instance ------------------------------------------------------------------
 
     def _choose(self, assoc: Association, instance: Instance, file_ts: str) -> tuple[int, str, bool]:
-        """(context ID, transfer syntax to send, send-as-stored?) or raise EncodingError."""
+        """(context ID, transfer syntax to send, send-as-stored?) or raise _Unsendable."""
         sop = instance.sop_class_uid
         uncompressed: tuple[int, str] | None = None
         exact: int | None = None
@@ -200,11 +298,11 @@ class StoreJob:
             return uncompressed[0], uncompressed[1], False
         answers = sorted({assoc.results[c.context_id].result for c in assoc.proposed.values()
                           if c.abstract_syntax == sop and c.context_id in assoc.results})
-        why = "rejected" if answers else "not answered"
-        raise EncodingError(f"the PACS does not accept this SOP class ({sop}; context {why})")
+        code = answers[0] if answers else -1
+        raise _Unsendable("context_rejected", sop_class=sop,
+                          reason=context_result(code))
 
     def _send_one(self, assoc: Association, instance: Instance) -> InstanceOutcome:
-        path = instance.source.display or str(instance.source.path)
         try:
             with open_instance(instance) as fh:
                 streaming = instance.size > _STREAM_ABOVE and self.reconcile is None
@@ -228,25 +326,25 @@ class StoreJob:
                 else:
                     payload = memoryview(data)[offset:] if as_stored else reencode(data, send_ts, self.reconcile)
                     assoc.send_message(context_id, command, dataset=payload)
+        except _Unsendable as exc:
+            return _outcome(instance, FAILED, exc.key, **exc.params)
         except EncodingError as exc:
-            return _failed(instance, str(exc))
+            return _outcome(instance, FAILED, "cannot_encode", detail=str(exc))
         except OSError as exc:
-            return _failed(instance, f"cannot read the file ({exc.strerror or exc})")
+            return _outcome(instance, FAILED, "unreadable_file", detail=exc.strerror or str(exc))
         _, response = assoc.receive_response()
         if response.command_field != C_STORE_RSP or response.message_id_responded != message_id:
-            raise AssociationError("dimse_unexpected_answer")
+            assoc.abort(source=2, reason=5)
+            raise AssociationError("unexpected_response")
         category = status_category(response.status)
         detail = status_text(response.status)
         if response.error_comment:
             detail += f": {response.error_comment}"
-        state = {"success": STORED, "warning": WARNING}.get(category, FAILED)
-        return InstanceOutcome(instance.sop_instance_uid, path, state, response.status,
-                               "" if state == STORED else detail, send_ts)
-
-
-def _failed(instance: Instance, detail: str) -> InstanceOutcome:
-    path = instance.source.display or str(instance.source.path)
-    return InstanceOutcome(instance.sop_instance_uid, path, FAILED, None, detail)
+        if category == "success":
+            return _outcome(instance, STORED, status=response.status, sent_ts=send_ts)
+        if category == "warning":
+            return _outcome(instance, WARNING, "status_warning", response.status, send_ts, answer=detail)
+        return _outcome(instance, FAILED, "status_failure", response.status, send_ts, answer=detail)
 
 
 def send_instances(instances: Iterable[Instance], node: DicomNode, **options) -> SendReport:

@@ -3,8 +3,10 @@
 Plan, then run: :class:`DownloadJob` is built from a :class:`StudySource`
 and the Study Instance UIDs to fetch; :meth:`DownloadJob.run` downloads every
 study into the partial area (resuming an earlier run of the same job), scans
-the verified files (from the headers read while streaming), optionally sends them to a PACS,
-and moves the finished layout into the target folder.
+the verified files (from the headers read while streaming; bare datasets are
+wrapped into Part-10 files), moves the finished layout into the target folder
+and then, if asked, sends what it published to a PACS - publishing first, so
+a PACS that stalls or fails never keeps the files from the user.
 
 :func:`redeem_and_list` is the first step for an access code: redeem it and
 read the studies behind it.
@@ -24,7 +26,8 @@ from downloadmanager.core.portal_client import DownloadError, StudySource, new_s
 from downloadmanager.core.download.fetcher import StudyFetcher, check_free_space
 from downloadmanager.core.download.partial import PartialArea, job_key
 from downloadmanager.core.download.publish import OutputOptions, publish
-from downloadmanager.core.scan import ProblemKind
+from downloadmanager.core.part10 import wrap_file_in_place
+from downloadmanager.core.scan import ProblemKind, scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,9 @@ class DownloadJob:
                                  retry_delay=self.retry_delay).run()
             documents[uid] = files.documents
             result.bytes += files.bytes
+            for path in files.instance_files:
+                # Old uploads may hold bare datasets: every file we write is Part 10.
+                wrap_file_in_place(path)
             headers += [(path, path.stat().st_size, header)
                         for path, header in zip(files.instance_files, files.instance_headers)]
         # The headers were read while the files streamed in: no second pass over them.
@@ -138,14 +144,17 @@ class DownloadJob:
         if bad:
             raise DownloadError("server_sent_garbage", detail=f"{len(bad)} files are not readable DICOM")
         result.instance_count = len(catalog.instances())
+        if self.output.zip:
+            check_free_space(self.target, result.bytes)
+        # Publish first: a PACS that stalls or fails must not keep the user's files hidden
+        # in the partial area. Then send what was published (StoreJob.run never raises).
+        result.outputs = publish(catalog, documents, area, self.output)
+        area.remove()
         if self.send_to is not None:
             def sent(done: int, total: int, _outcome) -> None:
                 if self.progress:
                     self.progress("send", done, total)
-            result.send_report = StoreJob(catalog.instances(), self.send_to, reconcile=self.reconcile,
+            instances = [i for output in result.outputs for i in scan(output).instances()]
+            result.send_report = StoreJob(instances, self.send_to, reconcile=self.reconcile,
                                           progress=sent, cancel=self.cancel).run()
-        if self.output.zip:
-            check_free_space(self.target, result.bytes)
-        result.outputs = publish(catalog, documents, area, self.output)
-        area.remove()
         return result

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from pydicom import dcmread
+
+from downloadmanager.core.bounded_io import BoundedReader
 from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian
 
 from downloadmanager.core.scan.errors import HeaderError
@@ -84,13 +86,13 @@ def read_dicomdir(fileobj: BinaryIO, size: int) -> list[DicomdirReference]:
     try:
         records = _records_fast(fileobj, size)
     except _NeedsPydicom:
-        records = _records_with_pydicom(fileobj)
+        records = _records_with_pydicom(fileobj, size)
     except StreamTruncated as exc:
         # Definitive: pydicom would list the records before the cut as if complete.
         raise HeaderError("corrupt", f"DICOMDIR is truncated: {exc}") from None
     except (StreamInvalid, struct.error, ValueError):
         # pydicom forgives more; if it fails too, its message stands.
-        records = _records_with_pydicom(fileobj)
+        records = _records_with_pydicom(fileobj, size)
     return _references(records)
 
 
@@ -165,12 +167,12 @@ def _record_from_raw(offset: int, elements: dict[int, tuple[bytes | None, bytes]
     return _Record(offset, record_type, number(_NEXT), number(_LOWER), tuple(p for p in file_id if p), info)
 
 
-def _records_with_pydicom(fileobj: BinaryIO) -> list[_Record]:
+def _records_with_pydicom(fileobj: BinaryIO, size: int) -> list[_Record]:
     try:
         fileobj.seek(0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ds = dcmread(fileobj)
+            ds = dcmread(BoundedReader(fileobj, size))  # reads bounded by the file size
             records = []
             for item in ds.DirectoryRecordSequence:
                 info = HeaderInfo()

@@ -27,6 +27,7 @@ from pydicom.uid import (
 )
 from pydicom.valuerep import PersonName
 
+from downloadmanager.core.bounded_io import BoundedReader
 from downloadmanager.core.scan.errors import HeaderError
 from downloadmanager.core.scan.stream import (
     ByteWindow,
@@ -152,14 +153,14 @@ def read_header(fileobj: BinaryIO, size: int, *, cheap_seek: bool = True) -> Hea
     try:
         return _read_fast(win, start, part10)
     except _NeedsPydicom:
-        return _read_with_pydicom(fileobj)
+        return _read_with_pydicom(fileobj, size)
     except StreamTruncated as exc:
         raise HeaderError("corrupt", f"truncated: {exc}") from None
     except (StreamInvalid, struct.error, ValueError) as exc:
         if part10:
             # pydicom forgives more quirks of real-world writers than we do;
             # its verdict (and its message) stands.
-            return _read_with_pydicom(fileobj)
+            return _read_with_pydicom(fileobj, size)
         raise HeaderError("not_dicom", f"not a DICOM file ({exc})") from None
 
 
@@ -291,13 +292,17 @@ def fill_from_dataset(info: HeaderInfo, ds: Dataset) -> None:
             setattr(info, name, str(value).strip("\x00 "))
 
 
-def _read_with_pydicom(fileobj: BinaryIO) -> HeaderInfo:
-    """The slow, forgiving path: pydicom reads the header (pixel data skipped)."""
+def _read_with_pydicom(fileobj: BinaryIO, size: int) -> HeaderInfo:
+    """The slow, forgiving path: pydicom reads the header (pixel data skipped).
+
+    Reads are bounded by the file's SIZE, so a damaged length field cannot make
+    pydicom allocate gigabytes (see :mod:`downloadmanager.core.bounded_io`).
+    """
     try:
         fileobj.seek(0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ds = dcmread(fileobj, stop_before_pixels=True)
+            ds = dcmread(BoundedReader(fileobj, size), stop_before_pixels=True)
             info = HeaderInfo()
             meta = getattr(ds, "file_meta", None)
             info.transfer_syntax_uid = str(meta.get("TransferSyntaxUID", "")) if meta else ""

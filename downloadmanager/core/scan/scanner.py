@@ -125,6 +125,7 @@ class _ScanSession:
         self.files_examined = 0
         self.referenced: set[str] = set()  # displays of files some DICOMDIR references
         self._failed_dicomdirs: set[str] = set()
+        self._renamed_dicomdirs: list[str] = []  # DICOMDIRs found by content under another name
 
     # -- driving ---------------------------------------------------------
     def run(self, quick: bool) -> ScanResult:
@@ -149,7 +150,8 @@ class _ScanSession:
                     instance.in_dicomdir = instance.source.display in self.referenced
         self.problems.sort(key=lambda p: (p.path, p.kind.value))
         return ScanResult(root=self.root, mode=mode, patients=patients, problems=self.problems,
-                          files_examined=self.files_examined, dicomdirs=read_dicomdirs)
+                          files_examined=self.files_examined,
+                          dicomdirs=read_dicomdirs + sorted(self._renamed_dicomdirs))
 
     def _check_cancel(self) -> None:
         cancel = self.cancel
@@ -308,6 +310,8 @@ class _ScanSession:
             # A DICOMDIR under another name: its references count as well.
             self.files_examined -= 1
             self._read_dicomdirs([entry], [e for e in (work or []) if e is not entry])
+            if entry.display not in self._failed_dicomdirs:
+                self._renamed_dicomdirs.append(entry.display)
             return None
         return info
 

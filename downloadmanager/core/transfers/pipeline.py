@@ -129,9 +129,11 @@ class PipelinedPrepare:
         try:
             # No staging progress: the job's progress is the portal's offset.
             if job.use_staging:
+                # The layout was announced with the scanned sizes: no Part-10
+                # wrapping here (it would grow bare datasets); see stage_items.
                 items = staging.stage_items(job, self.staging_root, free_space=self.free_space,
                                             should_stop=self._should_stop,
-                                            on_item=self._item_ready)
+                                            on_item=self._item_ready, wrap_part10=False)
             else:
                 items = staging.hash_in_place(job, should_stop=self._should_stop,
                                               on_item=self._item_ready)

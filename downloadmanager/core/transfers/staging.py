@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from downloadmanager.core.part10 import wrap_file_in_place
 from downloadmanager.core.transfers.bundle import VirtualBundle, build_manifest, fingerprint
 from downloadmanager.core.transfers.errors import (
     DiskFullError,
@@ -67,8 +68,12 @@ def job_staging_folder(root: Path, job_id: int) -> Path:
 def stage_items(job: Job, root: Path, *, free_space: FreeSpace = disk_free,
                 progress: Progress | None = None,
                 should_stop: Callable[[], None] | None = None,
-                on_item: ItemReady | None = None) -> list[JobItem]:
+                on_item: ItemReady | None = None, wrap_part10: bool = True) -> list[JobItem]:
     """Copy JOB's files into its staging folder, hashing them; returns the updated items.
+
+    WRAP_PART10 turns bare datasets (old media) into Part-10 files (their size
+    grows). A pipelined upload, whose bundle layout is fixed before the first
+    byte, stages them as they are; the portal stores either and hands out Part 10.
 
     Files already staged completely by an interrupted earlier run are hashed
     from the local copy instead of being read from the medium again.
@@ -95,13 +100,27 @@ def stage_items(job: Job, root: Path, *, free_space: FreeSpace = disk_free,
             digest = _hash_file(target)
         else:
             digest = _copy_hashing(item, target)
+        staged_size, digest = (_as_part10(item, target, digest) if wrap_part10
+                               else (item.size, digest))
         done += item.size
         if progress is not None:
             progress(done, total)
-        staged.append(replace(item, staged_path=str(target), sha256=digest, mtime_ns=None))
+        staged.append(replace(item, staged_path=str(target), sha256=digest, mtime_ns=None,
+                              size=staged_size))
         if on_item is not None:
             on_item(index, staged[-1])
     return staged
+
+
+def _as_part10(item: JobItem, target: Path, digest: str) -> tuple[int, str]:
+    """Wrap a staged bare DICOM dataset into a Part-10 file; returns (size, SHA-256) of the staged file.
+
+    The manifest must describe the bytes that are uploaded, so a wrapped file
+    is hashed again. Documents and Part-10 files come back unchanged.
+    """
+    if item.kind != "dicom" or not wrap_file_in_place(target):
+        return item.size, digest
+    return target.stat().st_size, _hash_file(target)
 
 
 def hash_in_place(job: Job, *, progress: Progress | None = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -31,6 +33,7 @@ class NodeDialog(QDialog):
         super().__init__(parent)
         self.taken = set(taken_names or ()) - ({node.name} if node else set())
         self.node: DicomNode | None = None
+        self._edited = node  # its timeouts and TLS settings are kept (edited on the command line for now)
         self.name_edit = QLineEdit(node.name if node else "")
         self.ae_edit = QLineEdit(node.ae_title if node else "")
         self.ae_edit.setMaxLength(16)
@@ -69,8 +72,11 @@ class NodeDialog(QDialog):
             raise _Invalid(self.tr("Please give the node a name."))
         if name in self.taken:
             raise _Invalid(self.tr("A node named %1 exists already.").replace("%1", name))
-        return DicomNode(self.ae_edit.text().strip(), self.host_edit.text().strip(),
+        node = DicomNode(self.ae_edit.text().strip(), self.host_edit.text().strip(),
                          self.port_spin.value(), self.calling_edit.text().strip(), name)
+        if self._edited is not None:
+            node = replace(node, timeouts=self._edited.timeouts, tls=self._edited.tls)
+        return node
 
     def accept(self) -> None:
         try:

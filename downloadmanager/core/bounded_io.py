@@ -1,0 +1,67 @@
+"""A read-only file wrapper that never asks for more bytes than the file has left.
+
+pydicom reads a value with ``fp.read(declared_length)``. On a real file,
+CPython allocates the whole requested buffer before reading, so a damaged
+length field (``0xFFFFFFF0``) in a 40 KB file costs a 4 GB allocation (and a
+``MemoryError`` on Windows). Clamping every read to the bytes that remain
+checks the declared length against the file size *before* anything is
+allocated; pydicom then sees a short read and reports the file as truncated.
+Used wherever the program hands a file (not bytes) to pydicom.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import BinaryIO
+
+
+class BoundedReader(io.RawIOBase):
+    """Wrap the seekable binary file RAW of SIZE bytes (measured when not given)."""
+
+    def __init__(self, raw: BinaryIO, size: int | None = None) -> None:
+        super().__init__()
+        self._raw = raw
+        if size is None:
+            here = raw.tell()
+            size = raw.seek(0, os.SEEK_END)
+            raw.seek(here)
+        self._size = size
+        self.name = getattr(raw, "name", "<stream>")
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        left = max(0, self._size - self._raw.tell())
+        if n is None or n < 0 or n > left:
+            n = left
+        return self._raw.read(n)
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def close(self) -> None:
+        owned = getattr(self, "_owned", None)
+        if owned is not None:
+            owned.close()
+        super().close()
+
+
+def open_bounded(path: str | os.PathLike) -> BoundedReader:
+    """Open PATH for reading through a :class:`BoundedReader` (closing it closes the file)."""
+    raw = open(path, "rb")
+    reader = BoundedReader(raw)
+    reader._owned = raw  # noqa: SLF001 - closed with the reader
+    return reader
