@@ -460,7 +460,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Transfer {job}: Every file has been read. The upload goes on.",
     },
     # -- DICOM network: connection, association, per-instance outcomes (core/dicomnet) --
-    "dicom_word": {"de": "{de}", "en": "{en}"},
 
     # -- per-instance outcomes ------------------------------------------------------------
     "stored": {"de": "Gespeichert.", "en": "Stored."},

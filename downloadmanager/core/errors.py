@@ -11,7 +11,8 @@ Core messages never give command-line advice; the command line adds its own
 hint (``downloadmanager.cli.messages``) where one helps.
 
 A parameter may itself be an error (or ``term(code)``, a catalogue word such
-as a job state): it is rendered in the same language, so an outer message can
+as a job state, or a bilingual word ``{"de": ..., "en": ...}`` such as a DICOM
+protocol reason): it is rendered in the same language, so an outer message can
 wrap an inner one ("… It continues automatically …").
 """
 
@@ -72,7 +73,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict) and "code" in value:
         return {"code": value["code"], "params": {k: _plain(v) for k, v in
                                                   (value.get("params") or {}).items()}}
+    if is_word(value):
+        return {"de": str(value["de"]), "en": str(value["en"])}
     return str(value)
+
+
+def is_word(value: Any) -> bool:
+    """True for a bilingual word ``{"de": ..., "en": ...}`` (e.g. a DICOM reject reason)."""
+    return isinstance(value, dict) and set(value) == set(LANGUAGES)
 
 
 def render(code: str, params: Mapping[str, Any] | None = None, lang: str = "en") -> str:
@@ -91,6 +99,8 @@ def render(code: str, params: Mapping[str, Any] | None = None, lang: str = "en")
             value = value.as_dict()
         if isinstance(value, dict) and "code" in value:
             value = render(value["code"], value.get("params") or {}, lang)
+        elif is_word(value):
+            value = value.get(lang) or value["en"]
         values[key] = value
     if "wait_seconds" in values and "wait" not in values:
         values["wait"] = format_wait(values["wait_seconds"], lang)

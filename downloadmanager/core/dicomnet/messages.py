@@ -2,7 +2,7 @@
 
 The messages themselves live in the one catalogue
 (``downloadmanager.core.error_catalogue``); the helpers here turn PS3.8
-reason codes into catalogue terms that render in the reader's language.
+reason codes into bilingual words that render in the reader's language.
 Errors and per-instance outcomes carry the code and the parameters, so the
 CLI and the window choose the language when they show them.
 """
@@ -53,9 +53,9 @@ CONTEXT_RESULTS = {
 
 
 def _word(table: dict, key, default: str) -> dict:
-    """A protocol word as a catalogue term (``dicom_word``) that renders in either language."""
+    """A protocol word ``{"de": ..., "en": ...}``: an error renders it in the reader's language."""
     entry = table.get(key) or {"de": default, "en": default}
-    return {"code": "dicom_word", "params": {"de": entry["de"], "en": entry["en"]}}
+    return {"de": entry["de"], "en": entry["en"]}
 
 
 def reject_reason(source: int, reason: int) -> dict:
