@@ -63,7 +63,7 @@ def test_pause_resume_cancel_retry_from_the_page(qtbot, make_window, demo_portal
     qtbot.waitUntil(lambda: _sending_with_progress(window, job_id), timeout=60000)
     assert page.select_job(job_id)
     row = page.model.row_of(job_id)
-    assert page.model.data(page.model.index(row, 2)) == "Sending"
+    assert page.model.data(page.model.index(row, 2)) == "Sending – the CD can be removed"  # staged: the medium is free
     assert 0 < page.model.index(row, COL_PROGRESS).data(ProgressRole) < 100
     assert page.pause_button.isEnabled() and not page.resume_button.isEnabled()
 
