@@ -239,10 +239,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "de": "Die Gegenstelle hat die Verbindung mitten in einer Anfrage beendet.",
         "en": "The peer released the association during a request.",
     },
-    "dimse_timeout": {
-        "de": "Die Gegenstelle hat nicht rechtzeitig geantwortet (DIMSE-Zeitlimit); die Verbindung wurde abgebrochen.",
-        "en": "The peer did not answer in time (DIMSE timeout); the association was aborted.",
-    },
     "dimse_unexpected_answer": {
         "de": "Die Gegenstelle hat mit einer unerwarteten Nachricht geantwortet.",
         "en": "The peer answered with an unexpected message.",
@@ -547,7 +543,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "de": "Das PACS hat ungültige Protokolldaten gesendet ({detail}); Verbindung abgebrochen (A-ABORT).",
         "en": "The PACS sent invalid protocol data ({detail}); association aborted (A-ABORT).",
     },
-    "dimse_timeout_aborted": {
+    "dimse_timeout": {
         "de": "Keine Antwort des PACS innerhalb von {seconds} s (DIMSE-Timeout); Verbindung abgebrochen.",
         "en": "No answer from the PACS within {seconds} s (DIMSE timeout); association aborted.",
     },

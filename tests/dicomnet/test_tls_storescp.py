@@ -57,8 +57,9 @@ def test_send_over_tls_verifies_the_pacs_certificate(tmp_path):
             assert cli(ns, "nodes", "add", "secure", "TLSSCP@127.0.0.1:2762", "--tls",
                        "--tls-ca-file", str(cert)).returncode == 0
             assert cli(ns, "nodes", "add", "untrusted", "TLSSCP@127.0.0.1:2762", "--tls").returncode == 0
-            saved = json.loads((tmp_path / "home" / "config" / "dicom_nodes.json").read_text())
-            assert {n["name"]: n["tls"]["verify"] for n in saved["nodes"]} == {"secure": True, "untrusted": True}
+            saved = json.loads((tmp_path / "home" / "config" / "settings.json").read_text())
+            assert {n["name"]: n["tls"]["verify"] for n in saved["dicom"]["nodes"]} == \
+                {"secure": True, "untrusted": True}
             bad = cli(ns, "send", str(tmp_path / "study"), "--to", "untrusted")
             assert bad.returncode == 3, bad.stdout + bad.stderr
             assert "not trusted" in bad.stdout and "Traceback" not in bad.stdout + bad.stderr

@@ -241,7 +241,7 @@ class Association:
                 self._sock.sendall(b"".join(parts))
         except socket.timeout:
             self.abort()
-            raise DimseError("dimse_timeout_aborted", seconds=f"{self.timeouts.dimse:g}") from None
+            raise DimseError("dimse_timeout", seconds=f"{self.timeouts.dimse:g}") from None
         except OSError as exc:
             self._lost(exc)
 
@@ -325,7 +325,7 @@ class Association:
             return _read_pdu(self._reader)
         except socket.timeout:
             self.abort()
-            raise DimseError("dimse_timeout_aborted", seconds=f"{self.timeouts.dimse:g}") from None
+            raise DimseError("dimse_timeout", seconds=f"{self.timeouts.dimse:g}") from None
         except pdu.PduError as exc:
             self._protocol_abort(str(exc), reason=6)
         except OSError as exc:

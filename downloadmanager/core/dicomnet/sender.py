@@ -236,7 +236,7 @@ class StoreJob:
             except DicomNetError as exc:
                 for instance in items[index:]:
                     self._record(report, _outcome(instance, FAILED, "not_sent_connection",
-                                                  reason=exc.message))
+                                                  reason=exc))
                 return
             try:
                 while index < len(items):
