@@ -16,15 +16,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from downloadmanager.core.access_code import CodeInput
-from downloadmanager.core.dicomnet import DicomNode, Reconciliation, SendReport, StoreJob
 from downloadmanager.core.download.catalog import catalog_from_headers
 from downloadmanager.core.portal_client import DownloadError, StudySource, new_session, redeem_code
 from downloadmanager.core.download.fetcher import StudyFetcher, check_free_space
 from downloadmanager.core.download.partial import PartialArea, job_key
 from downloadmanager.core.download.publish import OutputOptions, publish
 from downloadmanager.core.scan import ProblemKind
+
+if TYPE_CHECKING:
+    # The DICOM network code imports pydicom: loaded only when a job sends to a PACS.
+    from downloadmanager.core.dicomnet import DicomNode, Reconciliation, SendReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +143,8 @@ class DownloadJob:
             raise DownloadError("server_sent_garbage", detail=f"{len(bad)} files are not readable DICOM")
         result.instance_count = len(catalog.instances())
         if self.send_to is not None:
+            from downloadmanager.core.dicomnet import StoreJob
+
             def sent(done: int, total: int, _outcome) -> None:
                 if self.progress:
                     self.progress("send", done, total)
