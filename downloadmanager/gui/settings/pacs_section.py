@@ -67,9 +67,9 @@ class PacsSection(Section):
         layout.addLayout(buttons)
         layout.addWidget(self.result)
         self._nodes_read = False
-        # The first reading runs on the bridge, so the window's first paint does not
-        # wait for the import; every later one (after a change) reads at once.
-        self.bridge.run(lambda _ctx: _import_dicomnet(), on_result=lambda _m: self._first_reload())
+        # The import runs on the bridge's worker, so the window's first paint does not
+        # wait for it; the reading itself (which shows its own errors) follows here.
+        self.bridge.run(lambda _ctx: _import_dicomnet(), on_result=lambda _m: self._read_once())
         self.retranslateUi()
 
     def retranslateUi(self) -> None:
@@ -81,7 +81,7 @@ class PacsSection(Section):
         self._fill()
 
     # -- list -------------------------------------------------------------------------
-    def _first_reload(self) -> None:
+    def _read_once(self) -> None:
         if not self._nodes_read:  # else a newer reading is shown already
             self.reload()
 
@@ -134,6 +134,7 @@ class PacsSection(Section):
 
     def add(self) -> DicomNode | None:
         """Ask for a new node and save it."""
+        self._read_once()  # the names taken are known before asking
         node = self.ask_node(None, set(self.nodes))
         if node is not None:
             self.store(node)
