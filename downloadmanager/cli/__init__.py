@@ -67,6 +67,8 @@ def command_module(name: str):
             from downloadmanager.cli import inbox as module
         case "share":
             from downloadmanager.cli import share as module
+        case "self_test":
+            from downloadmanager.cli import self_test as module
     return module
 
 

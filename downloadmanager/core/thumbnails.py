@@ -19,7 +19,7 @@ import logging
 import os
 import zipfile
 from collections.abc import Sequence
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO
 
 import numpy as np
 import pydicom
@@ -29,23 +29,10 @@ from downloadmanager.core.bounded_io import BoundedReader, open_bounded
 from downloadmanager.core.pixels import PixelDecodeError, decode_pixels
 from downloadmanager.core.scan.model import InstanceSource
 from downloadmanager.core.scan.opener import open_source
+from downloadmanager.core.thumbnail_pick import DEFAULT_SIZE, middle_item  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SIZE = 96
-
-T = TypeVar("T")
-
-
-def middle_item(items: Sequence[T]) -> T:
-    """The middle element of ITEMS (the instance a series thumbnail shows).
-
-    The middle slice of a CT or MR series usually shows the most anatomy;
-    the first and last are often nearly empty.
-    """
-    if not items:
-        raise ValueError("a series without instances has no middle image")
-    return items[(len(items) - 1) // 2]
 
 
 def thumbnail_from_source(source: bytes | str | os.PathLike | BinaryIO,

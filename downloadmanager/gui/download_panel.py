@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -30,14 +31,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from downloadmanager.core.dicomnet import DicomNetError, DicomNode, load_nodes
-from downloadmanager.core.download.job import CodeSession, DownloadJob, DownloadResult
 from downloadmanager.core.errors import AppError
-from downloadmanager.core.download.publish import OutputOptions
 from downloadmanager.core.settings import Settings
 from downloadmanager.gui.bridge import Bridge, Task
 from downloadmanager.gui.code_inputs import message_language
 from downloadmanager.gui.formatting import format_count
+
+if TYPE_CHECKING:
+    from downloadmanager.core.dicomnet import DicomNode
+    from downloadmanager.core.download.job import CodeSession, DownloadResult
+    from downloadmanager.core.download.publish import OutputOptions
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,16 @@ def default_target(settings: Settings) -> str:
         return settings.storage_folder
     downloads = Path.home() / "Downloads"
     return str(downloads if downloads.is_dir() else Path.home())
+
+
+def _read_nodes() -> dict[str, DicomNode]:
+    """The saved DICOM nodes by name (none when the settings cannot be read)."""
+    from downloadmanager.core.dicomnet import DicomNetError, load_nodes
+
+    try:
+        return load_nodes()
+    except DicomNetError:
+        return {}
 
 
 class DownloadPanel(QWidget):
@@ -98,7 +111,10 @@ class DownloadPanel(QWidget):
         pacs_row = QHBoxLayout()
         pacs_row.addWidget(self.pacs_check)
         pacs_row.addWidget(self.pacs_combo, 1)
-        self.reload_nodes()
+        self._nodes_read = False
+        # The first reading of the saved nodes runs on the bridge: it imports the DICOM
+        # network code (pydicom, numpy), which the window's first paint must not wait for.
+        self.bridge.run(lambda _ctx: _read_nodes(), on_result=self._first_nodes)
         return pacs_row
 
     def _build_buttons(self) -> QHBoxLayout:
@@ -161,8 +177,8 @@ class DownloadPanel(QWidget):
         self.download_button.setText(self.tr("Download"))
         self.cancel_button.setText(self.tr("Cancel"))
         self.open_button.setText(self.tr("Open folder"))
-        if not self.pacs_combo.count() or self.pacs_combo.itemData(0) is None:
-            self.reload_nodes()
+        if self.pacs_combo.count() and self.pacs_combo.itemData(0) is None:
+            self.pacs_combo.setItemText(0, self._no_pacs_text())
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -172,16 +188,23 @@ class DownloadPanel(QWidget):
     # -- options --------------------------------------------------------------
     def reload_nodes(self) -> None:
         """Fill the PACS list from the saved DICOM nodes (Settings → PACS)."""
+        self._show_nodes(_read_nodes())
+
+    def _first_nodes(self, nodes: dict[str, DicomNode]) -> None:
+        if not self._nodes_read:  # else a newer reading is shown already
+            self._show_nodes(nodes)
+
+    def _no_pacs_text(self) -> str:
+        return self.tr("No PACS configured (Settings)")
+
+    def _show_nodes(self, nodes: dict[str, DicomNode]) -> None:
+        self._nodes_read = True
         current = self.pacs_combo.currentData()
         self.pacs_combo.clear()
-        try:
-            nodes = load_nodes()
-        except DicomNetError:
-            nodes = {}
         for name, node in sorted(nodes.items()):
             self.pacs_combo.addItem(f"{name} ({node.spec})", node)
         if not nodes:
-            self.pacs_combo.addItem(self.tr("No PACS configured (Settings)"), None)
+            self.pacs_combo.addItem(self._no_pacs_text(), None)
         self.pacs_check.setEnabled(bool(nodes))
         if not nodes:
             self.pacs_check.setChecked(False)
@@ -192,6 +215,8 @@ class DownloadPanel(QWidget):
 
     def output_options(self) -> OutputOptions:
         """The chosen layout."""
+        from downloadmanager.core.download.publish import OutputOptions
+
         return OutputOptions(layout="media" if self.media_radio.isChecked() else "folder",
                              zip=self.zip_check.isChecked())
 
@@ -215,6 +240,8 @@ class DownloadPanel(QWidget):
         if not self.folder_edit.text().strip():
             self._show_summary(self.tr("Please choose a folder to save in."), ok=False)
             return None
+        from downloadmanager.core.download.job import DownloadJob
+
         job = DownloadJob(session.source, study_uids, target, session.key,
                           output=self.output_options(), send_to=self.send_node(),
                           retry_delay=1.0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QEvent, QLocale, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
@@ -31,7 +32,6 @@ from PySide6.QtWidgets import (
 
 from downloadmanager.core.access_code import AccessCodeError, CodeInput
 from downloadmanager.core.documents.texts import parse_iso_moment
-from downloadmanager.core.download.job import CodeSession, redeem_and_list
 from downloadmanager.core.errors import AppError
 from downloadmanager.core.settings import Settings, load_settings
 from downloadmanager.gui.bridge import Bridge, Task
@@ -41,10 +41,21 @@ from downloadmanager.gui.formatting import date_format
 from downloadmanager.gui.qr_intake import decode_file, has_qr_candidate, image_file_in, save_image_data
 from downloadmanager.gui.study_list import StudyListTable
 
+if TYPE_CHECKING:
+    from downloadmanager.core.download.job import CodeSession
+
 log = logging.getLogger(__name__)
 
 FORM_WIDTH = 640  # wide enough for German labels, narrow enough to read at a glance
 ERROR_STYLE = "color: #b00020;"
+
+
+def _redeem_and_list(server: str, code: CodeInput, birth_date: str) -> CodeSession:
+    # The download flow imports pydicom and numpy: loaded on the first redeem, on
+    # the bridge's worker, so the window's start never waits for them.
+    from downloadmanager.core.download.job import redeem_and_list
+
+    return redeem_and_list(server, code, birth_date)
 
 
 class ReceivePage(QWidget):
@@ -302,7 +313,7 @@ class ReceivePage(QWidget):
         self.show_button.setEnabled(False)
         self.show_button.setText(self.tr("Checking…"))
         self.redeem_task = self.bridge.run(
-            lambda _ctx: redeem_and_list(server, code, birth.isoformat()),
+            lambda _ctx: _redeem_and_list(server, code, birth.isoformat()),
             on_result=self._listed, on_error=self._redeem_failed)
         return self.redeem_task
 

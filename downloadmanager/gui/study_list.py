@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from downloadmanager.core.download.job import StudyListing
 from downloadmanager.gui.formatting import format_count, format_dicom_date, format_person_name, format_size
+
+if TYPE_CHECKING:
+    from downloadmanager.core.download.job import StudyListing  # imports pydicom: types only
 
 COLUMNS = 7
 

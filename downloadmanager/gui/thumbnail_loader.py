@@ -10,17 +10,20 @@ scanning the same CD again shows its thumbnails at once.
 from __future__ import annotations
 
 import logging
+import sys
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPainterPath, QPen, QPixmap
 
 from downloadmanager.core.scan.model import Instance, InstanceSource, Series
-from downloadmanager.core.thumbnail_pool import shared_pool, shutdown_shared_pool
-from downloadmanager.core.thumbnails import DEFAULT_SIZE, middle_item
+from downloadmanager.core.thumbnail_pick import DEFAULT_SIZE, middle_item
 from downloadmanager.gui.bridge import Bridge, Task
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,8 @@ Decoder = Callable[[Sequence[InstanceSource], int], "list[np.ndarray | None]"]
 
 def array_to_qimage(array: np.ndarray) -> QImage:
     """Copy a grey (rows, cols) or RGB (rows, cols, 3) uint8 array into a QImage."""
+    import numpy as np
+
     array = np.ascontiguousarray(array, dtype=np.uint8)
     rows, cols = array.shape[:2]
     if array.ndim == 2:
@@ -48,6 +53,19 @@ def array_to_qimage(array: np.ndarray) -> QImage:
     else:
         raise ValueError(f"unsupported thumbnail shape {array.shape}")
     return image.copy()  # detach from the numpy buffer, which Python may free
+
+
+def _decode_in_shared_pool(sources: Sequence[InstanceSource], size: int) -> list[np.ndarray | None]:
+    # The decoder imports pydicom and numpy: loaded with the first thumbnail, not at start.
+    from downloadmanager.core.thumbnail_pool import shared_pool
+
+    return shared_pool().decode(sources, size)
+
+
+def _shutdown_shared_pool() -> None:
+    pool = sys.modules.get("downloadmanager.core.thumbnail_pool")
+    if pool is not None:  # never imported: no pool to stop
+        pool.shutdown_shared_pool()
 
 
 def _square(image: QImage | None, size: int) -> QPixmap:
@@ -121,7 +139,7 @@ class ThumbnailLoader(QObject):
                  size: int = DEFAULT_SIZE, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
-        self._decode = decode if decode is not None else shared_pool().decode
+        self._decode = decode if decode is not None else _decode_in_shared_pool
         self.size = size
         self._cache: OrderedDict[tuple, QImage | None] = OrderedDict()
         self._tasks: list[Task] = []
@@ -134,7 +152,7 @@ class ThumbnailLoader(QObject):
         self._flush_timer.timeout.connect(self._flush)
         app = QCoreApplication.instance()
         if decode is None and app is not None:
-            app.aboutToQuit.connect(shutdown_shared_pool)
+            app.aboutToQuit.connect(_shutdown_shared_pool)
 
     @property
     def busy(self) -> bool:

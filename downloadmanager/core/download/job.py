@@ -18,9 +18,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from downloadmanager.core.access_code import CodeInput
-from downloadmanager.core.dicomnet import DicomNode, Reconciliation, SendReport, StoreJob
 from downloadmanager.core.download.catalog import catalog_from_headers
 from downloadmanager.core.portal_client import DownloadError, StudySource, new_session, redeem_code
 from downloadmanager.core.download.fetcher import StudyFetcher, check_free_space
@@ -28,6 +28,10 @@ from downloadmanager.core.download.partial import PartialArea, job_key
 from downloadmanager.core.download.publish import OutputOptions, publish
 from downloadmanager.core.part10 import wrap_file_in_place
 from downloadmanager.core.scan import ProblemKind, scan
+
+if TYPE_CHECKING:
+    # The DICOM network code imports pydicom: loaded only when a job sends to a PACS.
+    from downloadmanager.core.dicomnet import DicomNode, Reconciliation, SendReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +155,8 @@ class DownloadJob:
         result.outputs = publish(catalog, documents, area, self.output)
         area.remove()
         if self.send_to is not None:
+            from downloadmanager.core.dicomnet import StoreJob
+
             def sent(done: int, total: int, _outcome) -> None:
                 if self.progress:
                     self.progress("send", done, total)

@@ -8,17 +8,28 @@ through the bridge so a silent host never freezes the window.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout
 
-from downloadmanager.core.dicomnet import DicomNetError, DicomNode, echo, load_nodes, remove_node, save_node
 from downloadmanager.gui.i18n import error_text
 from downloadmanager.gui.bridge import Bridge, Task
 from downloadmanager.gui.settings.common import ERROR_STYLE, OK_STYLE, Section, show_status, status_label
-from downloadmanager.gui.settings.node_dialog import NodeDialog
+
+if TYPE_CHECKING:
+    from downloadmanager.core.dicomnet import DicomNode
+
+# The DICOM network code (and the node dialog, which uses it) imports pydicom and
+# numpy; this module imports it where it is used, so the window starts without it.
 
 ECHO_TIMEOUT = 10.0
+
+
+def _import_dicomnet():
+    import downloadmanager.core.dicomnet as dicomnet
+
+    return dicomnet
 
 
 class PacsSection(Section):
@@ -55,7 +66,10 @@ class PacsSection(Section):
         layout.addWidget(self.list)
         layout.addLayout(buttons)
         layout.addWidget(self.result)
-        self.reload()
+        self._nodes_read = False
+        # The import runs on the bridge's worker, so the window's first paint does not
+        # wait for it; the reading itself (which shows its own errors) follows here.
+        self.bridge.run(lambda _ctx: _import_dicomnet(), on_result=lambda _m: self._read_once())
         self.retranslateUi()
 
     def retranslateUi(self) -> None:
@@ -67,8 +81,15 @@ class PacsSection(Section):
         self._fill()
 
     # -- list -------------------------------------------------------------------------
+    def _read_once(self) -> None:
+        if not self._nodes_read:  # else a newer reading is shown already
+            self.reload()
+
     def reload(self) -> None:
         """Read the saved nodes again."""
+        from downloadmanager.core.dicomnet import DicomNetError, load_nodes
+
+        self._nodes_read = True
         try:
             self.nodes = load_nodes()
         except DicomNetError as exc:
@@ -106,11 +127,14 @@ class PacsSection(Section):
 
     # -- editing ------------------------------------------------------------------------
     def _ask_node(self, node: DicomNode | None, taken: set[str]) -> DicomNode | None:
+        from downloadmanager.gui.settings.node_dialog import NodeDialog
+
         dialog = NodeDialog(node, taken, self)
         return dialog.node if dialog.exec() == NodeDialog.DialogCode.Accepted else None
 
     def add(self) -> DicomNode | None:
         """Ask for a new node and save it."""
+        self._read_once()  # the names taken are known before asking
         node = self.ask_node(None, set(self.nodes))
         if node is not None:
             self.store(node)
@@ -124,12 +148,16 @@ class PacsSection(Section):
         node = self.ask_node(self.nodes[name], set(self.nodes))
         if node is not None:
             if node.name != name:
+                from downloadmanager.core.dicomnet import remove_node
+
                 remove_node(name)
             self.store(node)
         return node
 
     def store(self, node: DicomNode) -> None:
         """Save NODE (by name) and show it selected."""
+        from downloadmanager.core.dicomnet import save_node
+
         save_node(node)
         self.reload()
         self.select(node.name)
@@ -139,6 +167,8 @@ class PacsSection(Section):
     def remove_selected(self) -> None:
         name = self.selected_name()
         if name is not None:
+            from downloadmanager.core.dicomnet import remove_node
+
             remove_node(name)
             self.reload()
             show_status(self.result, "", OK_STYLE)
@@ -150,6 +180,8 @@ class PacsSection(Section):
         name = self.selected_name()
         if name is None:
             return None
+        from downloadmanager.core.dicomnet import echo
+
         node = self.nodes[name]
         show_status(self.result, self.tr("Testing %1 …").replace("%1", node.spec), "")
         self.test_button.setEnabled(False)
@@ -168,6 +200,8 @@ class PacsSection(Section):
                         .replace("%1", node.spec).replace("%2", result.text), ERROR_STYLE)
 
     def _echo_failed(self, node: DicomNode, error: BaseException) -> None:
+        from downloadmanager.core.dicomnet import DicomNetError
+
         detail = error_text(error) if isinstance(error, DicomNetError) else type(error).__name__
         show_status(self.result, self.tr("No connection to %1: %2").replace("%1", node.spec)
                     .replace("%2", detail), ERROR_STYLE)
