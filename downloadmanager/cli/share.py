@@ -84,6 +84,6 @@ def run(args: argparse.Namespace) -> int:
                               sheet_studies(list(args.study_uids)))
             write_code_sheet_pdf(sheet, Path(args.pdf), lang)
         except DocumentError as exc:
-            print(f"downloadmanager share: {exc}", file=sys.stderr)
+            print(f"downloadmanager share: {describe(exc, lang)}", file=sys.stderr)
             return 1
     return 0

@@ -17,7 +17,7 @@ from downloadmanager.core.documents.receipt import save_receipt_for_jobs, study_
 from downloadmanager.cli.messages import cli_language, describe, describe_stored
 from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.transfers import controls
-from downloadmanager.core.errors import AppError, render
+from downloadmanager.core.errors import AppError, InputError, render
 from downloadmanager.core.transfers.model import RUNNABLE, Job, JobState
 from downloadmanager.core.transfers.runner import QueueRunner
 from downloadmanager.core.transfers.settings import (
@@ -200,7 +200,7 @@ def parse_size(text: str) -> int:
     try:
         return int(float(number) * factor)
     except ValueError:
-        raise ValueError(f"Not a size: {text!r} (examples: 8M, 256MiB)") from None
+        raise InputError("size_invalid", text=text) from None
 
 
 def settings_from_args(args: argparse.Namespace, base: TransferSettings) -> TransferSettings:
