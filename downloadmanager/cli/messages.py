@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from downloadmanager.core.error_catalogue import CATALOGUE
 from downloadmanager.core.errors import AppError, decode_stored, language_from_environment, render
 
 #: Command hints per error code, in both languages. ``{job}`` is the transfer's id.
@@ -64,6 +65,50 @@ HINTS: dict[str, dict[str, str]] = {
         "en": "All transfers: downloadmanager transfers list",
     },
 }
+
+
+#: The command line's own output lines (not errors), in both languages; ``say(key, ...)``.
+#: ``--json`` output never goes through this table: it stays the same in every language.
+TEXTS: dict[str, dict[str, str]] = {
+    "job_line": {
+        "de": "{id:>4}  {state:<16} {percent}  an {community}  {count} Bild(er)  {size}  "
+              "Studie …{study}",
+        "en": "{id:>4}  {state:<16} {percent}  to {community}  {count} image(s)  {size}  "
+              "study …{study}",
+    },
+    "job_state": {"de": "Übertragung {id}: {state}", "en": "transfer {id}: {state}"},
+    "job_study": {"de": "Übertragung {id} ({state}): Studie {study}",
+                  "en": "Transfer {id} ({state}): study {study}"},
+    "queue_empty": {"de": "Die Übertragungsliste ist leer.", "en": "The transfer queue is empty."},
+    "queued": {"de": "{count} Übertragung(en) eingereiht: {ids}",
+               "en": "Queued {count} transfer(s): {ids}"},
+    "receipt_written": {"de": "Empfangsbestätigung gespeichert: {path}",
+                        "en": "Receipt written to {path}"},
+    "receipt_unverified": {"de": "(Noch) nicht vom Portal bestätigt: Übertragung {ids}",
+                           "en": "Not (yet) verified by the portal: transfer {ids}"},
+    "receipt_summary": {
+        "de": "Empfangsbestätigung {upload}: {state} ({accepted} angenommen, {present} bereits "
+              "vorhanden, {rejected} abgelehnt von {expected}); empfangen {at} von {community}",
+        "en": "Receipt {upload}: {state} ({accepted} accepted, {present} already present, "
+              "{rejected} rejected of {expected}); received {at} by {community}",
+    },
+    "receipt_reason": {"de": "Grund: {reason}", "en": "reason: {reason}"},
+    "no_receipt": {"de": "Noch keine Empfangsbestätigung.", "en": "No receipt yet."},
+    "code_expires": {"de": "gültig bis {expires}  ({payload})",
+                     "en": "expires {expires}  ({payload})"},
+}
+
+
+def say(key: str, lang: str | None = None, **params: Any) -> str:
+    """The command line's output line KEY in LANG (default: :func:`cli_language`)."""
+    entry = TEXTS[key]
+    return (entry.get(lang or cli_language()) or entry["en"]).format(**params)
+
+
+def state_word(state: str, lang: str | None = None) -> str:
+    """A job state ("queued", "failed", ...) as the catalogue's word in LANG."""
+    code = f"state_{state}"
+    return render(code, {}, lang or cli_language()) if code in CATALOGUE else state
 
 
 def cli_language() -> str:

@@ -21,7 +21,7 @@ from downloadmanager.core.documents.code_sheet import CodeSheet, SheetStudy, wri
 from downloadmanager.core.documents.pdf_base import DocumentError
 from downloadmanager.core.documents.receipt import study_from_job
 from downloadmanager.core.documents.share import DEFAULT_WEEKS, ShareError, create_access_code
-from downloadmanager.cli.messages import cli_language, describe
+from downloadmanager.cli.messages import cli_language, describe, say
 from downloadmanager.core.errors import AppError
 from downloadmanager.core.transfers.store import QueueStore
 
@@ -77,13 +77,14 @@ def run(args: argparse.Namespace) -> int:
                           "qr_payload": created.qr_payload}, indent=2))
     else:
         print(created.code)
-        print(f"expires {created.expires}  ({created.qr_payload})", file=sys.stderr)
+        print(say("code_expires", lang, expires=created.expires, payload=created.qr_payload),
+              file=sys.stderr)
     if args.pdf:
         try:
             sheet = CodeSheet(created.code, created.expires, created.qr_payload,
                               sheet_studies(list(args.study_uids)))
             write_code_sheet_pdf(sheet, Path(args.pdf), lang)
         except DocumentError as exc:
-            print(f"downloadmanager share: {exc}", file=sys.stderr)
+            print(f"downloadmanager share: {describe(exc, lang)}", file=sys.stderr)
             return 1
     return 0

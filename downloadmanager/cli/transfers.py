@@ -14,10 +14,10 @@ from downloadmanager.cli.login import CliError, add_portal_options, portal_from_
 from downloadmanager.core.credentials import CredentialStore, normalise_server
 from downloadmanager.core.documents.pdf_base import DocumentError
 from downloadmanager.core.documents.receipt import save_receipt_for_jobs, study_from_job
-from downloadmanager.cli.messages import cli_language, describe, describe_stored
+from downloadmanager.cli.messages import cli_language, describe, describe_stored, say, state_word
 from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.transfers import controls
-from downloadmanager.core.errors import AppError, render
+from downloadmanager.core.errors import AppError, InputError, render
 from downloadmanager.core.transfers.model import RUNNABLE, Job, JobState
 from downloadmanager.core.transfers.runner import QueueRunner
 from downloadmanager.core.transfers.settings import (
@@ -34,8 +34,9 @@ def job_line(job: Job) -> str:
     count = job.instance_count if job.instance_count is not None else \
         sum(1 for i in job.items if i.kind == "dicom")
     percent = f"{100 * job.bytes_done / job.bytes_total:3.0f}%" if job.bytes_total else "  -"
-    line = (f"{job.id:>4}  {job.state.value:<10} {percent}  to {job.community}  "
-            f"{count} image(s)  {format_size(job.bytes_total)}  study …{job.study_instance_uid[-12:]}")
+    line = say("job_line", id=job.id, state=state_word(job.state.value), percent=percent,
+               community=job.community, count=count, size=format_size(job.bytes_total),
+               study=job.study_instance_uid[-12:])
     if job.error:
         line += f"\n      {describe_stored(job.error, job=job.id)}"
     return line
@@ -45,14 +46,15 @@ def receipt_text(job: Job) -> str:
     """The receipt of a job as readable lines."""
     receipt = job.receipt
     if not receipt:
-        return "No receipt yet."
+        return say("no_receipt")
     totals = receipt.get("totals", {})
-    lines = [f"Receipt {receipt.get('upload_id', '?')}: {receipt.get('state')} "
-             f"({totals.get('accepted', 0)} accepted, {totals.get('already_present', 0)} already "
-             f"present, {totals.get('rejected', 0)} rejected of {totals.get('expected', '?')}); "
-             f"received {receipt.get('received_at', '?')} by {receipt.get('community', '?')}"]
+    lines = [say("receipt_summary", upload=receipt.get("upload_id", "?"),
+                 state=receipt.get("state"), accepted=totals.get("accepted", 0),
+                 present=totals.get("already_present", 0), rejected=totals.get("rejected", 0),
+                 expected=totals.get("expected", "?"), at=receipt.get("received_at", "?"),
+                 community=receipt.get("community", "?"))]
     if receipt.get("reason"):
-        lines.append(f"  reason: {receipt['reason']}")
+        lines.append("  " + say("receipt_reason", reason=receipt["reason"]))
     for entry in list(receipt.get("instances") or []) + list(receipt.get("documents") or []):
         if entry.get("status") not in ("accepted", "already_present"):
             lines.append(f"  {entry.get('name')}: {entry.get('status')} ({entry.get('reason')})")
@@ -83,7 +85,7 @@ def make_runner(store: QueueStore, settings: TransferSettings,
     def changed(job_id: int, state: JobState) -> None:
         runner.outcomes[job_id] = state
         if verbose:
-            print(f"transfer {job_id}: {state.value}", file=sys.stderr)
+            print(say("job_state", id=job_id, state=state_word(state.value)), file=sys.stderr)
 
     def staged(job_id: int) -> None:
         job = store.get_job(job_id, with_items=False)
@@ -200,7 +202,7 @@ def parse_size(text: str) -> int:
     try:
         return int(float(number) * factor)
     except ValueError:
-        raise ValueError(f"Not a size: {text!r} (examples: 8M, 256MiB)") from None
+        raise InputError("size_invalid", text=text) from None
 
 
 def settings_from_args(args: argparse.Namespace, base: TransferSettings) -> TransferSettings:
@@ -239,9 +241,9 @@ def _write_receipt(args: argparse.Namespace, store: QueueStore) -> int:
     lang = args.lang or cli_language()
     path = save_receipt_for_jobs(jobs, Path(args.pdf), lang, look_up_name=not args.offline)
     unverified = [j.id for j in jobs if not study_from_job(j).verified]
-    print(f"Receipt written to {path}")
+    print(say("receipt_written", path=path))
     if unverified:
-        print("Not (yet) verified by the portal: transfer " + ", ".join(map(str, unverified)),
+        print(say("receipt_unverified", ids=", ".join(map(str, unverified))),
               file=sys.stderr)
         return 1
     return 0
@@ -254,7 +256,7 @@ def _dispatch(args: argparse.Namespace, store: QueueStore) -> int:
         if args.json:
             print_json([j.to_json() for j in jobs])
         elif not jobs:
-            print("The transfer queue is empty.")
+            print(say("queue_empty"))
         else:
             print("\n".join(job_line(j) for j in jobs))
         return 0

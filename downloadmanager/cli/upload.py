@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from downloadmanager.cli.messages import describe, describe_stored
+from downloadmanager.cli.messages import describe, describe_stored, say, state_word
 from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
 from downloadmanager.cli.transfers import (
     ProgressPrinter,
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         job_ids = queue_studies(store, studies, server=portal.server, account=portal.email,
                                 community=args.community, source=args.path, note=args.note,
                                 attachments=attachments, staging=use_staging)
-        print(f"Queued {len(job_ids)} transfer(s): {', '.join(map(str, job_ids))}",
+        print(say("queued", count=len(job_ids), ids=", ".join(map(str, job_ids))),
               file=sys.stderr)
         if not args.no_wait:
             runner = make_runner(store, settings, portal)
@@ -104,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
         print_json([j.to_json() for j in jobs])
     else:
         for job in jobs:
-            print(f"Transfer {job.id} ({job.state.value}): study {job.study_instance_uid}")
+            print(say("job_study", id=job.id, state=state_word(job.state.value),
+                      study=job.study_instance_uid))
             if job.error:
                 print(f"  {describe_stored(job.error, job=job.id)}")
             if job.receipt:

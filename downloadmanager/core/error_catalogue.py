@@ -554,5 +554,73 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "no_verification": {
         "de": "Das PACS nimmt den Verbindungstest (C-ECHO) nicht an.",
         "en": "The PACS does not accept the Verification service (C-ECHO).",
+    # -- input checks: settings, proxy, sizes, time windows --
+    "chunk_size_too_small": {
+        "de": "Die Blockgröße muss mindestens 64 KiB betragen.",
+        "en": "The chunk size must be at least 64 KiB.",
+    },
+    "max_chunk_below_chunk_size": {
+        "de": "Die größte Blockgröße darf nicht kleiner als die Blockgröße sein.",
+        "en": "The largest chunk cannot be smaller than the chunk size.",
+    },
+    "bandwidth_negative": {
+        "de": "Die Bandbreitengrenze darf nicht negativ sein.",
+        "en": "The bandwidth limit cannot be negative.",
+    },
+    "concurrent_uploads_too_few": {
+        "de": "Mindestens eine Übertragung muss gleichzeitig laufen dürfen.",
+        "en": "At least one upload must be allowed to run.",
+    },
+    "bandwidth_invalid": {
+        "de": "„{text}“ ist keine Bandbreite (Beispiele: 10M, 500k, 80mbit).",
+        "en": "Not a bandwidth: \"{text}\" (examples: 10M, 500k, 80mbit).",
+    },
+    "size_invalid": {
+        "de": "„{text}“ ist keine Größe (Beispiele: 8M, 256MiB).",
+        "en": "Not a size: \"{text}\" (examples: 8M, 256MiB).",
+    },
+    "time_window_invalid": {
+        "de": "„{text}“ ist kein Zeitfenster (erwartet z. B. 19:00-07:00).",
+        "en": "Not a time window: \"{text}\" (expected e.g. 19:00-07:00).",
+    },
+    "time_window_out_of_range": {
+        "de": "„{text}“ ist kein Zeitfenster (Stunden 0-23, Minuten 0-59).",
+        "en": "Not a time window: \"{text}\" (hours 0-23, minutes 0-59).",
+    },
+    "proxy_mode_unknown": {
+        "de": "Unbekannte Proxy-Art „{mode}“: erlaubt sind system, manual oder none.",
+        "en": "Unknown proxy mode \"{mode}\": use system, manual or none.",
+    },
+    "proxy_host_invalid": {
+        "de": "„{host}“ ist kein Proxy-Rechnername und keine Adresse (z. B. proxy.klinik.local).",
+        "en": "\"{host}\" is not a proxy host name or address (e.g. proxy.klinik.local).",
+    },
+    "proxy_port_out_of_range": {
+        "de": "Der Proxy-Port {port} liegt außerhalb des Bereichs 1-65535.",
+        "en": "Proxy port {port} is out of range 1-65535.",
+    },
+    "proxy_not_host_port": {
+        "de": "„{text}“ hat nicht die Form HOST:PORT (z. B. proxy.klinik.local:3128).",
+        "en": "\"{text}\" is not HOST:PORT (e.g. proxy.klinik.local:3128).",
+    },
+    # -- documents (PDF receipts and code sheets) --
+    "pdf_not_writable": {
+        "de": "Die PDF-Datei {path} kann nicht geschrieben werden ({detail}). "
+              "Bitte wählen Sie einen anderen Ordner.",
+        "en": "The PDF {path} cannot be written ({detail}). Choose another folder.",
+    },
+    "receipt_no_transfer": {
+        "de": "Für die Empfangsbestätigung wurde keine Übertragung angegeben.",
+        "en": "No transfer given for the receipt.",
+    },
+    "receipt_mixed_recipients": {
+        "de": ("Eine Empfangsbestätigung gilt für Übertragungen an eine Gemeinschaft von einem "
+               "Konto; bitte erstellen Sie je Empfänger eine eigene."),
+        "en": ("A receipt covers transfers to one community from one account; make one "
+               "receipt per recipient."),
+    },
+    "code_sheet_qr_mismatch": {
+        "de": "Der QR-Code enthält nicht den gedruckten Zugangscode.",
+        "en": "The QR payload does not carry the printed code.",
     },
 }

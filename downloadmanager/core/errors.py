@@ -141,6 +141,13 @@ class AppError(Exception):
         return json.dumps(self.as_dict(), ensure_ascii=False, sort_keys=True)
 
 
+class InputError(AppError, ValueError):
+    """A value a user entered (setting, size, time window, proxy) that cannot be used.
+
+    Also a :class:`ValueError`, so callers that check input that way keep working.
+    """
+
+
 class DownloadError(AppError):
     """A download step failed (code redemption, transfer, verification, writing the result)."""
 

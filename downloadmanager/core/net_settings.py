@@ -21,6 +21,7 @@ from pathlib import Path
 
 import requests
 
+from downloadmanager.core.errors import InputError
 from downloadmanager.core.settings import PROXY_MODES, declared_field, read_section, write_section
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,8 @@ MODES = PROXY_MODES
 _HOST_RE = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$")
 
 
-class ProxyError(ValueError):
-    """A manual proxy that cannot be used (message says what to enter)."""
+class ProxyError(InputError):
+    """A manual proxy that cannot be used (the message says what to enter)."""
 
 
 @dataclass
@@ -45,13 +46,12 @@ class NetworkSettings:
     def validate(self) -> None:
         """Raise :class:`ProxyError` for an unusable value."""
         if self.proxy_mode not in MODES:
-            raise ProxyError(f"Unknown proxy mode {self.proxy_mode!r}: use system, manual or none.")
+            raise ProxyError("proxy_mode_unknown", mode=str(self.proxy_mode))
         if self.proxy_mode == "manual":
             if not _HOST_RE.match(self.proxy_host or ""):
-                raise ProxyError(f"{self.proxy_host!r} is not a proxy host name or address "
-                                 f"(e.g. proxy.klinik.local).")
+                raise ProxyError("proxy_host_invalid", host=str(self.proxy_host or ""))
             if not 0 < int(self.proxy_port) < 65536:
-                raise ProxyError(f"Proxy port {self.proxy_port} is out of range 1-65535.")
+                raise ProxyError("proxy_port_out_of_range", port=int(self.proxy_port))
 
     @property
     def proxy_url(self) -> str:
@@ -72,7 +72,7 @@ def parse_proxy(text: str) -> tuple[str, int]:
     value = re.sub(r"^https?://", "", value, flags=re.IGNORECASE).rstrip("/")
     match = re.fullmatch(r"(\[[^\]]+\]|[^:\s]+):(\d{1,5})", value)
     if not match:
-        raise ProxyError(f"{text!r} is not HOST:PORT (e.g. proxy.klinik.local:3128).")
+        raise ProxyError("proxy_not_host_port", text=str(text or ""))
     settings = NetworkSettings("manual", match.group(1), int(match.group(2)))
     settings.validate()
     return settings.proxy_host, settings.proxy_port

@@ -44,7 +44,6 @@ from downloadmanager.core.documents.share import (
     MAX_WEEKS,
     MIN_WEEKS,
     CreatedCode,
-    ShareError,
     create_access_code,
 )
 from downloadmanager.core.documents.texts import format_day, parse_iso_moment
@@ -52,6 +51,7 @@ from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.transfers.model import Job, JobState
 from downloadmanager.gui.bridge import Bridge, Task
 from downloadmanager.gui.code_inputs import BirthDateEdit, message_language
+from downloadmanager.gui.i18n import error_text
 from downloadmanager.gui.formatting import format_dicom_date, format_person_name
 from downloadmanager.gui.settings.common import ERROR_STYLE, OK_STYLE, show_status, status_label
 
@@ -206,8 +206,7 @@ class CodeSheetDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self.create_button.setEnabled(True)
-        text = error.message(message_language()) if isinstance(error, ShareError) else str(error)
-        show_status(self.error, text, ERROR_STYLE)
+        show_status(self.error, error_text(error), ERROR_STYLE)
 
     def sheet(self) -> CodeSheet:
         """The sheet of the created code."""

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from downloadmanager.core.transfers.model import Job
 from downloadmanager.gui.bridge import Bridge
 from downloadmanager.gui.formatting import format_count
+from downloadmanager.gui.i18n import error_text
 
 OK_STATUSES = ("accepted", "already_present")
 
@@ -163,6 +164,6 @@ class ReceiptDialog(QDialog):
     def _save_failed(self, error: BaseException) -> None:
         if self.pdf_button is not None:
             self.pdf_button.setEnabled(True)
-        self.status.setText(self.tr("The PDF could not be saved: %1").replace("%1", str(error)))
+        self.status.setText(self.tr("The PDF could not be saved: %1").replace("%1", error_text(error)))
         self.status.setStyleSheet("color: #b00020;")
         self.status.show()

@@ -54,7 +54,7 @@ class CodeSheet:
         self.code = format_code(normalise_code(self.code))
         # The QR payload must open the very code printed next to it.
         if code_from_payload(self.qr_payload).code != normalise_code(self.code):
-            raise DocumentError("The QR payload does not carry the printed code.")
+            raise DocumentError("code_sheet_qr_mismatch")
 
     @property
     def portal_url(self) -> str:

@@ -10,12 +10,13 @@ from downloadmanager import __version__
 from downloadmanager.core.atomic_file import write_bytes_atomic
 from downloadmanager.core.documents.fonts import CORE_FONT, FontChoice, core_font_text, find_unicode_font
 from downloadmanager.core.documents.texts import t
+from downloadmanager.core.errors import AppError
 
 FAMILY = "DocFont"
 
 
-class DocumentError(Exception):
-    """A document could not be written (message names the file and what to do)."""
+class DocumentError(AppError):
+    """A document could not be made or written (the message names the file and what to do)."""
 
 
 class DocumentPDF(FPDF):
@@ -91,6 +92,6 @@ class DocumentPDF(FPDF):
         try:
             write_bytes_atomic(path, bytes(self.output()))
         except OSError as exc:
-            raise DocumentError(f"The PDF {path} cannot be written ({exc.strerror or exc}). "
-                                f"Choose another folder.") from None
+            raise DocumentError("pdf_not_writable", path=str(path),
+                                detail=str(exc.strerror or exc)) from None
         return path

@@ -144,11 +144,10 @@ def _upload_id(url: str | None) -> str:
 def receipt_from_jobs(jobs: list[Job], community_name: str = "") -> TransferReceipt:
     """The receipt of JOBS (all to the same community from the same account)."""
     if not jobs:
-        raise DocumentError("No transfer given for the receipt.")
+        raise DocumentError("receipt_no_transfer")
     first = jobs[0]
     if any(j.community != first.community or j.account != first.account for j in jobs):
-        raise DocumentError("A receipt covers transfers to one community from one account; "
-                            "make one receipt per recipient.")
+        raise DocumentError("receipt_mixed_recipients")
     return TransferReceipt(sender=first.account, server=first.server,
                            community_code=first.community, community_name=community_name,
                            studies=[study_from_job(j) for j in jobs])

@@ -11,6 +11,7 @@ import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from downloadmanager.core.errors import InputError
 from downloadmanager.core.settings import declared_field, read_section, write_section
 from downloadmanager.core.transfers.window import TimeWindow
 
@@ -42,15 +43,15 @@ class TransferSettings:
         return TimeWindow.parse(self.time_window) if self.time_window else None
 
     def validate(self) -> None:
-        """Raise ValueError with a readable message for an impossible value."""
+        """Raise :class:`InputError` (a ValueError) for an impossible value."""
         if self.chunk_size < 64 * 1024:
-            raise ValueError("The chunk size must be at least 64 KiB.")
+            raise InputError("chunk_size_too_small")
         if self.max_chunk_size < self.chunk_size:
-            raise ValueError("The largest chunk cannot be smaller than the chunk size.")
+            raise InputError("max_chunk_below_chunk_size")
         if self.bandwidth_limit < 0:
-            raise ValueError("The bandwidth limit cannot be negative.")
+            raise InputError("bandwidth_negative")
         if self.max_concurrent_jobs < 1:
-            raise ValueError("At least one upload must be allowed to run.")
+            raise InputError("concurrent_uploads_too_few")
         self.window()
 
 

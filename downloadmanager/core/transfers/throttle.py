@@ -10,6 +10,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from downloadmanager.core.errors import InputError
+
 
 class BandwidthLimiter:
     """Token bucket of RATE bytes per second with a burst of BURST bytes.
@@ -77,7 +79,7 @@ def parse_rate(text: str | None) -> int | None:
     try:
         number = float(value)
     except ValueError:
-        raise ValueError(f"Not a bandwidth: {text!r} (examples: 10M, 500k, 80mbit)") from None
+        raise InputError("bandwidth_invalid", text=text) from None
     rate = number * factor / (8 if bits else 1)
     if rate <= 0:
         return None

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from downloadmanager.core.errors import InputError
+
 
 @dataclass(frozen=True)
 class TimeWindow:
@@ -22,10 +24,10 @@ class TimeWindow:
         """Parse ``HH:MM-HH:MM``."""
         match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text or "")
         if not match:
-            raise ValueError(f"Not a time window: {text!r} (expected e.g. 19:00-07:00)")
+            raise InputError("time_window_invalid", text=text or "")
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-            raise ValueError(f"Not a time window: {text!r} (hours 0-23, minutes 0-59)")
+            raise InputError("time_window_out_of_range", text=text)
         return cls(time(h1, m1), time(h2, m2))
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from downloadmanager.core.net_settings import (
     parse_proxy,
     save_network_settings,
 )
+from downloadmanager.gui.i18n import error_text
 from downloadmanager.gui.settings.common import ERROR_STYLE, Section, show_status, status_label
 
 
@@ -86,7 +87,7 @@ class NetworkSection(Section):
         try:
             save_network_settings(settings)
         except (ProxyError, OSError) as exc:
-            show_status(self.error, str(exc), ERROR_STYLE)
+            show_status(self.error, error_text(exc), ERROR_STYLE)
             return False
         self.network = settings
         show_status(self.error, "", ERROR_STYLE)

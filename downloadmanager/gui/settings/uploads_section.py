@@ -14,6 +14,7 @@ from downloadmanager.core.transfers.settings import (
     load_transfer_settings,
     save_transfer_settings,
 )
+from downloadmanager.gui.i18n import error_text
 from downloadmanager.gui.settings.common import ERROR_STYLE, Section, show_status, status_label
 
 MB = 1_000_000
@@ -112,7 +113,7 @@ class UploadsSection(Section):
         try:
             save_transfer_settings(settings)
         except (ValueError, OSError) as exc:
-            show_status(self.error, str(exc), ERROR_STYLE)
+            show_status(self.error, error_text(exc), ERROR_STYLE)
             return False
         show_status(self.error, "", ERROR_STYLE)
         self.changed.emit()

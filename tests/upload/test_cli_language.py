@@ -1,0 +1,60 @@
+"""The command line's own lines and input errors follow LANG: German with de_DE, English with en_US.
+
+Real subprocesses of ``python -m downloadmanager`` on a private home; ``--json``
+output is the same in both languages.
+"""
+
+from __future__ import annotations
+
+import json
+
+from downloadmanager.core.transfers.store import QueueStore
+from tests.upload.conftest import items_of, study_source
+
+
+def _in(cli, lang: str, *args: str):
+    cli.env["LANG"] = lang
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        cli.env.pop(name, None)
+    return cli.run(*args)
+
+
+def test_empty_queue_and_bad_input_in_both_languages(cli):
+    german = _in(cli, "de_DE.UTF-8", "transfers", "list")
+    assert german.stdout.strip() == "Die Übertragungsliste ist leer.", german.stderr
+    english = _in(cli, "en_US.UTF-8", "transfers", "list")
+    assert english.stdout.strip() == "The transfer queue is empty."
+
+    bad = _in(cli, "de_DE.UTF-8", "transfers", "settings", "--window", "25:00-07:00")
+    assert bad.returncode == 2
+    assert "„25:00-07:00“ ist kein Zeitfenster (Stunden 0-23, Minuten 0-59)." in bad.stderr
+    bad = _in(cli, "en_US.UTF-8", "transfers", "settings", "--bandwidth-limit", "fast")
+    assert bad.returncode == 2
+    assert 'Not a bandwidth: "fast"' in bad.stderr and "Bandbreite" not in bad.stderr
+    bad = _in(cli, "de_DE.UTF-8", "transfers", "settings", "--chunk-size", "1k")
+    assert "Die Blockgröße muss mindestens 64 KiB betragen." in bad.stderr
+    bad = _in(cli, "de_DE.UTF-8", "transfers", "settings", "--chunk-size", "huge")
+    assert "„huge“ ist keine Größe" in bad.stderr
+
+
+def test_job_lines_in_both_languages_and_json_unchanged(cli, tmp_path, monkeypatch):
+    from downloadmanager.core import paths
+
+    study = study_source(tmp_path / "cd", series=1, per_series=2)
+    monkeypatch.setenv("DOWNLOADMANAGER_HOME", str(cli.home))
+    queue = paths.queue_db_path()  # where the CLI with this home keeps its queue
+    with QueueStore(queue) as store:
+        job_id = store.add_job(server="http://127.0.0.1:9", account="praxis@example.org",
+                               community="bM1X", study_instance_uid=study.study_instance_uid,
+                               items=items_of(study))
+
+    german = _in(cli, "de_DE.UTF-8", "transfers", "list").stdout
+    assert "wartend" in german and "an bM1X" in german and "2 Bild(er)" in german, german
+    assert "queued" not in german and "image(s)" not in german
+    english = _in(cli, "en_US.UTF-8", "transfers", "list").stdout
+    assert "queued" in english and "to bM1X" in english and "2 image(s)" in english, english
+    assert "wartend" not in english and "Bild(er)" not in english
+
+    de_json = json.loads(_in(cli, "de_DE.UTF-8", "transfers", "list", "--json").stdout)
+    en_json = json.loads(_in(cli, "en_US.UTF-8", "transfers", "list", "--json").stdout)
+    assert de_json == en_json and de_json[0]["id"] == job_id and de_json[0]["state"] == "queued"
