@@ -554,6 +554,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "no_verification": {
         "de": "Das PACS nimmt den Verbindungstest (C-ECHO) nicht an.",
         "en": "The PACS does not accept the Verification service (C-ECHO).",
+    },
     # -- input checks: settings, proxy, sizes, time windows --
     "chunk_size_too_small": {
         "de": "Die Blockgröße muss mindestens 64 KiB betragen.",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 
-import pydicom
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
