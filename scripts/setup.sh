@@ -16,6 +16,8 @@ APT_PACKAGES=(
   libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
   # DICOM peers and validators for the tests
   dcmtk dicom3tools orthanc
+  # certificates for the DICOM TLS test (storescp +tls)
+  openssl
   # The portal's PostgreSQL backend is tested against a real server
   postgresql
   # third-party tus peers (tus-js-client, @tus/server) run on Node.js

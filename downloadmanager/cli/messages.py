@@ -94,6 +94,12 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "receipt_reason": {"de": "Grund: {reason}", "en": "reason: {reason}"},
     "no_receipt": {"de": "Noch keine Empfangsbestätigung.", "en": "No receipt yet."},
+    "scan_header": {"de": "Durchsucht: {root} (Suchart {mode}, {files} Dateien geprüft)",
+                    "en": "Scanned {root} ({mode} scan, {files} files examined)"},
+    "scan_totals": {"de": "{patients} Patient(en), {studies} Studie(n), {series} Serie(n), "
+                          "{images} Bild(er), {size}",
+                    "en": "{patients} patient(s), {studies} study(ies), {series} series, "
+                          "{images} image(s), {size}"},
     "code_expires": {"de": "gültig bis {expires}  ({payload})",
                      "en": "expires {expires}  ({payload})"},
 }

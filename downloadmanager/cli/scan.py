@@ -57,14 +57,16 @@ def run(args: argparse.Namespace) -> int:
 
 def format_table(result: ScanResult) -> str:
     """The human-readable report: patients, studies and series, then problems."""
+    from downloadmanager.cli.messages import say
+
     studies = result.studies()
     series_count = sum(len(s.series) for s in studies)
     images = sum(s.instance_count for s in studies)
     size = sum(s.bytes for s in studies)
     lines = [
-        f"Scanned {result.root} ({result.mode} scan, {result.files_examined} files examined)",
-        f"{len(result.patients)} patient(s), {len(studies)} study(ies), {series_count} series, "
-        f"{images} image(s), {format_size(size)}",
+        say("scan_header", root=result.root, mode=result.mode, files=result.files_examined),
+        say("scan_totals", patients=len(result.patients), studies=len(studies),
+            series=series_count, images=images, size=format_size(size)),
         "",
     ]
     for patient in result.patients:

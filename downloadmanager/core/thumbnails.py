@@ -29,7 +29,7 @@ from downloadmanager.core.bounded_io import BoundedReader, open_bounded
 from downloadmanager.core.pixels import PixelDecodeError, decode_pixels
 from downloadmanager.core.scan.model import InstanceSource
 from downloadmanager.core.scan.opener import open_source
-from downloadmanager.core.thumbnail_pick import DEFAULT_SIZE, middle_item  # noqa: F401 (re-exported)
+from downloadmanager.core.thumbnail_pick import DEFAULT_SIZE, middle_item  # noqa: F401
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@
 ;   "also remove my data" is ticked (silent: /REMOVEDATA). Downloaded studies live in the
 ;   user's own folders and are never touched. Installing over an older version keeps them too.
 
-Unicode true
+; 64-bit installer: the program is win_amd64, and a 64-bit stub also runs under wine64 alone.
+Target amd64-unicode
 SetCompressor /SOLID lzma
 SetCompressorDictSize 64
 

@@ -58,3 +58,14 @@ def test_job_lines_in_both_languages_and_json_unchanged(cli, tmp_path, monkeypat
     de_json = json.loads(_in(cli, "de_DE.UTF-8", "transfers", "list", "--json").stdout)
     en_json = json.loads(_in(cli, "en_US.UTF-8", "transfers", "list", "--json").stdout)
     assert de_json == en_json and de_json[0]["id"] == job_id and de_json[0]["state"] == "queued"
+
+
+def test_scan_summary_in_both_languages(cli, tmp_path):
+    study_source(tmp_path / "cd", series=1, per_series=2)
+    german = _in(cli, "de_DE.UTF-8", "scan", str(tmp_path / "cd"))
+    assert german.returncode == 0, german.stderr
+    assert "1 Patient(en), 1 Studie(n), 1 Serie(n), 2 Bild(er)" in german.stdout, german.stdout
+    assert "Durchsucht:" in german.stdout and "Scanned" not in german.stdout
+    english = _in(cli, "en_US.UTF-8", "scan", str(tmp_path / "cd"))
+    assert "1 patient(s), 1 study(ies), 1 series, 2 image(s)" in english.stdout, english.stdout
+    assert "Scanned" in english.stdout and "Durchsucht" not in english.stdout
