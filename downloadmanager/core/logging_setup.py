@@ -72,7 +72,7 @@ def configure_logging(*, verbose: bool = False, console: bool = True,
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
     # pydicom logs a whole traceback at ERROR for every pixel decoder that fails
     # (the caller reports the failure in one line anyway): make it a DEBUG line.
-    from downloadmanager.core.pixels import quiet_pydicom_decoder_log
+    from downloadmanager.core.pydicom_log import quiet_pydicom_decoder_log
 
     quiet_pydicom_decoder_log()
     return path

@@ -20,11 +20,6 @@ import warnings
 from pathlib import Path
 from typing import BinaryIO
 
-from pydicom import dcmread
-from pydicom.dataset import FileMetaDataset
-from pydicom.filebase import DicomBytesIO
-from pydicom.filewriter import write_file_meta_info
-
 from downloadmanager.core.version import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
 
 IMPLICIT_LE = "1.2.840.10008.1.2"
@@ -60,6 +55,12 @@ def meta_for_bare(data_head: bytes) -> bytes:
     Raises :class:`Part10Error` when the bytes do not look like a dataset
     with SOP Class and SOP Instance UID.
     """
+    # pydicom only here: staging (and so the window's start) imports this module.
+    from pydicom import dcmread
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.filebase import DicomBytesIO
+    from pydicom.filewriter import write_file_meta_info
+
     ts = _encoding_of(data_head)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -109,3 +109,24 @@ def test_pages_have_no_serious_accessibility_violations(web_study, browser_facto
         assert axe_violations(driver) == [], "viewer"
         driver.get(f"{url}/code/studies")
         assert axe_violations(driver) == [], "studies"
+
+
+def test_account_pages_have_no_serious_accessibility_violations(web_study, browser_factory):
+    """Registration, login, password pages and the logged-in inbox, in German and English."""
+    from selenium.webdriver.common.by import By
+
+    url = web_study.portal.url
+    sender = web_study.sender
+    for lang in ("de", "en"):
+        driver = browser_factory(lang)
+        for path in ("/registrieren", "/anmelden", "/passwort-vergessen"):
+            driver.get(f"{url}{path}")
+            assert axe_violations(driver) == [], path
+        driver.get(f"{url}/anmelden")
+        driver.find_element(By.ID, "email").send_keys(sender.email)
+        driver.find_element(By.ID, "password").send_keys(sender.password)
+        driver.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+        wait_for(driver, lambda d: d.current_url.endswith("/eingang"))
+        assert axe_violations(driver) == [], "inbox"
+        driver.get(f"{url}/passwort")
+        assert axe_violations(driver) == [], "change password"
