@@ -148,6 +148,16 @@ def _window_names(display: str) -> str:
                           capture_output=True, text=True).stdout
 
 
+def _wait_for_display(display: str, xvfb: subprocess.Popen, timeout: float = 20.0) -> None:
+    """Wait until the X server on DISPLAY answers (a slow or busy machine may take a moment)."""
+    deadline = time.monotonic() + timeout
+    while subprocess.run(["xwininfo", "-root"], env={**os.environ, "DISPLAY": display},
+                         capture_output=True).returncode != 0:
+        assert xvfb.poll() is None, f"Xvfb on {display} exited with {xvfb.returncode}"
+        assert time.monotonic() < deadline, f"Xvfb on {display} does not answer"
+        time.sleep(0.1)
+
+
 def test_installed_window_under_xvfb(installed, tmp_path):
     if not shutil.which("Xvfb") or not shutil.which("xwininfo"):
         pytest.skip("Xvfb/xwininfo not installed")
@@ -159,6 +169,7 @@ def test_installed_window_under_xvfb(installed, tmp_path):
     os.close(read_fd)
     window = None
     try:
+        _wait_for_display(display, xvfb)
         env = {"DISPLAY": display, "DOWNLOADMANAGER_HOME": str(tmp_path / "dm"), "HOME": str(tmp_path),
                "LANG": "de_DE.UTF-8", "PATH": "/usr/bin:/bin"}
         started = time.monotonic()
