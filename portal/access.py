@@ -151,3 +151,20 @@ def study_instances(conn: Connection, study_ids: list[int], *, series_uid: str |
             seen.add(row.sop_instance_uid)
             out.append(row)
     return out
+
+
+def visible_instances(engine, principal: Principal, study_uid: str, *,
+                      series_uid: str | None = None, sop_uid: str | None = None
+                      ) -> tuple[list, list]:
+    """The study rows and the instances (of the series, or the one instance) PRINCIPAL may see.
+
+    Raises the one 404 answer (``not_found``) when there is nothing to see, so
+    every route that hands out instances checks access the same way.
+    """
+    with engine.connect() as conn:
+        rows = visible_studies(conn, principal, study_uid)
+        items = study_instances(conn, [r.id for r in rows], series_uid=series_uid,
+                                sop_uid=sop_uid)
+    if not items:
+        raise not_found("instance" if sop_uid else "series" if series_uid else "study")
+    return rows, items

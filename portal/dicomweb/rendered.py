@@ -30,7 +30,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from portal.access import study_instances, visible_studies
+from portal.access import visible_instances
 from portal.auth import Principal, require_principal
 from portal.blobstore import blob_store_for
 from portal.errors import ApiError, not_found
@@ -255,13 +255,8 @@ def encode(pixels: np.ndarray, media: str, viewport: tuple[int, int] | None,
 
 def _instance_row(request: Request, principal: Principal, study_uid: str, series_uid: str,
                   sop_uid: str | None):
-    engine = request.app.state.engine
-    with engine.connect() as conn:
-        rows = visible_studies(conn, principal, study_uid)
-        items = study_instances(conn, [r.id for r in rows], series_uid=series_uid,
-                                sop_uid=sop_uid)
-    if not items:
-        raise not_found("instance" if sop_uid else "series")
+    _rows, items = visible_instances(request.app.state.engine, principal, study_uid,
+                                     series_uid=series_uid, sop_uid=sop_uid)
     if sop_uid is None:  # a series thumbnail shows its middle image
         return items[len(items) // 2]
     return items[0]

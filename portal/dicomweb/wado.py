@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from portal import audit
-from portal.access import study_instances, visible_studies
+from portal.access import visible_instances
 from portal.auth import Principal, require_principal
 from portal.blobstore import blob_store_for
 from portal.dicomweb.dicomjson import dicom_json_response
-from portal.errors import ApiError, not_found
+from portal.errors import ApiError
 from portal.part10 import StoredFileError, part10_prefix, read_stored_dataset
 from portal.segments import segments_of, stream_range
 
@@ -66,12 +66,8 @@ def _retrieve(request: Request, principal: Principal, study_uid: str, event: str
               series_uid: str | None = None, sop_uid: str | None = None) -> StreamingResponse:
     syntaxes = _accepted_syntaxes(request)
     engine = request.app.state.engine
-    with engine.connect() as conn:
-        rows = visible_studies(conn, principal, study_uid)
-        items = study_instances(conn, [r.id for r in rows], series_uid=series_uid,
-                                sop_uid=sop_uid)
-    if not items:
-        raise not_found("instance" if sop_uid else "series" if series_uid else "study")
+    rows, items = visible_instances(engine, principal, study_uid, series_uid=series_uid,
+                                    sop_uid=sop_uid)
     if syntaxes is not None:
         missing = {i.transfer_syntax_uid for i in items} - syntaxes
         if missing:
@@ -130,12 +126,8 @@ def retrieve_instance(study_uid: str, series_uid: str, sop_uid: str, request: Re
 def _metadata(request: Request, principal: Principal, study_uid: str,
               series_uid: str | None = None, sop_uid: str | None = None):
     engine = request.app.state.engine
-    with engine.connect() as conn:
-        rows = visible_studies(conn, principal, study_uid)
-        items = study_instances(conn, [r.id for r in rows], series_uid=series_uid,
-                                sop_uid=sop_uid)
-    if not items:
-        raise not_found("instance" if sop_uid else "series" if series_uid else "study")
+    rows, items = visible_instances(engine, principal, study_uid, series_uid=series_uid,
+                                    sop_uid=sop_uid)
     store = blob_store_for(request.app.state.settings.data_dir)
     out = []
     for item in items:
