@@ -42,6 +42,20 @@ def test_scan_of_an_empty_folder_does_not_load_pydicom(tmp_path, monkeypatch):
     assert not loaded & {"pydicom", "fpdf", "PySide6", "pynetdicom"}
 
 
+def test_scan_of_ordinary_files_does_not_load_pydicom(tmp_path, monkeypatch):
+    """The fast header reader decodes common character sets itself: an upload's start
+    does not pay a third of a second for pydicom (a DICOMDIR or an odd file still may)."""
+    from tests.dicom_factory import StudySpec, write_study
+
+    monkeypatch.setenv("DOWNLOADMANAGER_HOME", str(tmp_path / "home"))
+    write_study(tmp_path / "cd", StudySpec(patient_name="Müller^Jürgen", charset="ISO_IR 100"),
+                series=2, per_series=2)
+    write_study(tmp_path / "cd", StudySpec(patient_name="Weiß^Anna", charset="ISO_IR 192"),
+                series=1, per_series=2)
+    loaded = _modules_after(["scan", str(tmp_path / "cd")])
+    assert not loaded & {"pydicom", "numpy", "fpdf", "PySide6"}
+
+
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, tuple[str, argparse.ArgumentParser]]:
     action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     helps = {choice.dest: choice.help for choice in action._choices_actions}

@@ -12,8 +12,6 @@ from pathlib import Path
 from downloadmanager.cli.formatting import format_size
 from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
 from downloadmanager.core.credentials import CredentialStore, normalise_server
-from downloadmanager.core.documents.pdf_base import DocumentError
-from downloadmanager.core.documents.receipt import save_receipt_for_jobs, study_from_job
 from downloadmanager.cli.messages import cli_language, describe, describe_stored, say, state_word
 from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.transfers import controls
@@ -230,13 +228,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         with QueueStore() as store:
             return _dispatch(args, store)
-    except (CliError, AppError, ValueError, DocumentError) as exc:
+    # DocumentError (a receipt PDF that could not be written) is an AppError.
+    except (CliError, AppError, ValueError) as exc:
         print(f"downloadmanager transfers: {describe(exc)}", file=sys.stderr)
         return 2
 
 
 def _write_receipt(args: argparse.Namespace, store: QueueStore) -> int:
     """``transfers receipt ID... --pdf FILE``: exit 0 when every study was verified, else 1."""
+    # Imported here: fpdf and pydicom cost ~0.4 s that every other transfers
+    # command (and ``upload``, which imports this module) would pay at start.
+    from downloadmanager.core.documents.receipt import save_receipt_for_jobs, study_from_job
+
     jobs = [store.get_job(job_id) for job_id in args.ids]
     lang = args.lang or cli_language()
     path = save_receipt_for_jobs(jobs, Path(args.pdf), lang, look_up_name=not args.offline)

@@ -79,6 +79,27 @@ def test_german_names_decode_in_latin1_and_utf8(tmp_path, charset, encoding):
     assert info.series_description == "Serie 1"
 
 
+@pytest.mark.parametrize("charset, name", [
+    ("ISO_IR 101", "Dvořák^Zdeněk"),           # Latin-2, decoded by Python's codec
+    ("ISO_IR 144", "Иванов^Иван"),             # Cyrillic
+    ("ISO_IR 148", "Öztürk^Şule"),             # Latin-5 (Turkish)
+    ("\\ISO 2022 IR 87", "Yamada^Tarou=山田^太郎"),  # code extensions: pydicom's decoder
+    ("ISO_IR 192", "Müller^Jürgen"),
+])
+def test_names_decode_like_pydicom_in_other_character_sets(tmp_path, charset, name):
+    """The fast path's own decoding gives what pydicom gives, code extensions included."""
+    ds = make_ct_dataset(StudySpec(patient_name="x"), series_uid=generate_uid())
+    ds.SpecificCharacterSet = charset.split("\\") if "\\" in charset else charset
+    ds.PatientName = name
+    ds.StudyDescription = name.split("^")[0]
+    path = tmp_path / "CS"
+    ds.save_as(path, enforce_file_format=True)
+    expected = pydicom.dcmread(path)
+    info = header_of(path)
+    assert info.patient_name == str(expected.PatientName) == name
+    assert info.study_description == expected.StudyDescription
+
+
 def test_default_repertoire_name(tmp_path):
     path = write_study(tmp_path, StudySpec(patient_name="Mueller^Juergen"), series=1, per_series=1)[0]
     assert b"\x00\x08\x00\x05" not in path.read_bytes()[:400]  # no Specific Character Set element

@@ -3,8 +3,13 @@
 Fast path: our own little-endian stream walker (``stream``) on the first
 8 KiB of the file. Big endian and deflated files, and Part-10 files our walker
 finds malformed, go to pydicom (``dcmread(stop_before_pixels=True)``), which
-is slower but more forgiving. Text is decoded with pydicom's charset helpers,
-so Latin-1 and UTF-8 names come out right.
+is slower but more forgiving. Text in the common single character sets
+(default, Latin-1 and its siblings, UTF-8) is decoded with Python's codecs;
+code extensions (ISO 2022) go to pydicom's charset helpers.
+
+pydicom (with numpy) costs a third of a second to import, which every upload
+from the command line would pay before its first byte: it is imported only
+when a file needs it.
 """
 
 from __future__ import annotations
@@ -13,19 +18,7 @@ import logging
 import struct
 import warnings
 from dataclasses import dataclass
-from typing import BinaryIO
-
-from pydicom import dcmread
-from pydicom.dataset import Dataset
-from pydicom.charset import TEXT_VR_DELIMS, convert_encodings, decode_bytes, default_encoding
-from pydicom.errors import InvalidDicomError
-from pydicom.uid import (
-    DeflatedExplicitVRLittleEndian,
-    ExplicitVRBigEndian,
-    ExplicitVRLittleEndian,
-    ImplicitVRLittleEndian,
-)
-from pydicom.valuerep import PersonName
+from typing import TYPE_CHECKING, BinaryIO
 
 from downloadmanager.core.bounded_io import BoundedReader
 from downloadmanager.core.scan.errors import HeaderError
@@ -37,7 +30,24 @@ from downloadmanager.core.scan.stream import (
     walk_elements,
 )
 
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
+
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"  # the SOP class of a DICOMDIR
+ImplicitVRLittleEndian = "1.2.840.10008.1.2"
+ExplicitVRLittleEndian = "1.2.840.10008.1.2.1"
+DeflatedExplicitVRLittleEndian = "1.2.840.10008.1.2.1.99"
+ExplicitVRBigEndian = "1.2.840.10008.1.2.2"
+
+# Specific Character Set values of one term that Python decodes directly
+# (the names pydicom maps them to); "" is the default repertoire, which
+# pydicom reads as ISO 8859-1 too.
+_SIMPLE_CHARSETS = {
+    "": "latin_1", "ISO_IR 6": "latin_1", "ISO_IR 100": "latin_1",
+    "ISO_IR 101": "iso8859_2", "ISO_IR 109": "iso8859_3", "ISO_IR 110": "iso8859_4",
+    "ISO_IR 144": "iso8859_5", "ISO_IR 148": "iso8859_9", "ISO_IR 203": "iso8859_15",
+    "ISO_IR 192": "utf_8",
+}
 
 
 class _NoValuesInPydicomLog(logging.Filter):
@@ -225,32 +235,41 @@ def decode_elements(info: HeaderInfo, elements: dict[int, tuple[bytes | None, by
     Text is decoded with the Specific Character Set found among ``elements``
     (the default repertoire when there is none).
     """
-    encodings = [default_encoding]
     charset = elements.get(_CHARSET)
-    if charset is not None and charset[1].strip(b" \x00"):
-        terms = [t.strip(" \x00") for t in charset[1].decode("ascii", "replace").split("\\")]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # unknown terms fall back to the default, like pydicom
-            encodings = convert_encodings([t for t in terms] or None)
+    terms = [t.strip(" \x00") for t in charset[1].decode("ascii", "replace").split("\\")] \
+        if charset is not None and charset[1].strip(b" \x00") else [""]
+    codec = _SIMPLE_CHARSETS.get(terms[0]) if len(terms) == 1 else None
     for tag, (vr, raw) in elements.items():
         name = _FIELDS.get(tag)
         if name is None:
             continue
         if name in _INTEGERS:
             setattr(info, name, _integer(vr, raw))
-        elif raw.isascii():
+        elif raw.isascii() and b"\x1b" not in raw:  # ESC: ISO 2022 code extensions
             setattr(info, name, raw.decode("ascii").strip("\x00 "))
-        elif name == "patient_name":
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                info.patient_name = str(PersonName(raw, encodings)).strip("\x00 ")
-        elif name in _CHARSET_TEXT:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                setattr(info, name, decode_bytes(raw, encodings, TEXT_VR_DELIMS).strip("\x00 "))
+        elif name == "patient_name" or name in _CHARSET_TEXT:
+            setattr(info, name, _decode_text(raw, codec, terms, name == "patient_name"))
         else:
             # UIDs, dates and code strings are ASCII by definition; keep what we can.
             setattr(info, name, raw.decode("latin-1").strip("\x00 "))
+
+
+def _decode_text(raw: bytes, codec: str | None, terms: list[str], person_name: bool) -> str:
+    """Text of a value in the character set TERMS (CODEC when Python decodes it alone)."""
+    if codec is not None:
+        try:
+            return raw.decode(codec).strip("\x00 ")
+        except UnicodeDecodeError:
+            pass  # pydicom's forgiving decoder decides what the bytes say
+    from pydicom.charset import TEXT_VR_DELIMS, convert_encodings, decode_bytes
+    from pydicom.valuerep import PersonName
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # unknown terms fall back to the default, like pydicom
+        encodings = convert_encodings(terms if terms != [""] else None)
+        if person_name:
+            return str(PersonName(raw, encodings)).strip("\x00 ")
+        return decode_bytes(raw, encodings, TEXT_VR_DELIMS).strip("\x00 ")
 
 
 def _integer(vr: bytes | None, raw: bytes) -> int | None:
@@ -279,7 +298,7 @@ def require_identity(info: HeaderInfo) -> None:
         raise HeaderError("corrupt", "required attribute missing: " + ", ".join(missing))
 
 
-def fill_from_dataset(info: HeaderInfo, ds: Dataset) -> None:
+def fill_from_dataset(info: HeaderInfo, ds: "Dataset") -> None:
     """Fill ``info``'s fields from a dataset pydicom has read (and decoded)."""
     for tag, name in _FIELDS.items():
         element = ds.get(tag)
@@ -298,6 +317,9 @@ def _read_with_pydicom(fileobj: BinaryIO, size: int) -> HeaderInfo:
     Reads are bounded by the file's SIZE, so a damaged length field cannot make
     pydicom allocate gigabytes (see :mod:`downloadmanager.core.bounded_io`).
     """
+    from pydicom import dcmread
+    from pydicom.errors import InvalidDicomError
+
     try:
         fileobj.seek(0)
         with warnings.catch_warnings():

@@ -370,17 +370,23 @@ def _match_key(display: str) -> str:
 class _HeaderReaders:
     """The header and DICOMDIR readers, imported on first use.
 
-    They bring pydicom (and numpy), a quarter of a second at start; a scan that
-    finds no file (and ``downloadmanager --help``) never pays for it.
+    A scan that finds no file (and ``downloadmanager --help``) never imports
+    them; pydicom (and numpy, a third of a second) comes only with a DICOMDIR
+    or a file the fast header reader hands to pydicom (see ``header``).
     """
 
     def __init__(self) -> None:
-        from downloadmanager.core.scan.dicomdir import read_dicomdir
         from downloadmanager.core.scan.header import read_header, require_identity
 
-        self.read_dicomdir = read_dicomdir
         self.read_header = read_header
         self.require_identity = require_identity
+
+    @staticmethod
+    def read_dicomdir(*args, **kwargs):
+        """:func:`~downloadmanager.core.scan.dicomdir.read_dicomdir`; brings pydicom."""
+        from downloadmanager.core.scan.dicomdir import read_dicomdir
+
+        return read_dicomdir(*args, **kwargs)
 
 
 _readers: _HeaderReaders | None = None

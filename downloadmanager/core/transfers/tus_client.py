@@ -41,6 +41,13 @@ DEFAULT_MAX_CHUNK = 256 * 1024 * 1024
 # that a pause reacts quickly and a lost chunk costs little time.
 TARGET_CHUNK_SECONDS = 2.0
 CHUNK_ALIGN = 256 * 1024
+# While a bundle is still being staged (read from a CD) the first chunk goes out
+# as soon as this much exists, and each following one once twice the previous
+# exists: the line starts with the disc instead of waiting for a whole chunk
+# (8 MiB is a second of a CD drive). Growth stops at what the line sends in
+# PIPELINE_TAIL_SECONDS, so that little is left to send when the disc is done.
+PIPELINE_FIRST = 1024 * 1024
+PIPELINE_TAIL_SECONDS = 1.0
 RETRYABLE_STATUS = {423, 429, 500, 502, 503, 504}
 
 
@@ -135,6 +142,21 @@ def next_chunk_size(current: int, sent: int, seconds: float, *, minimum: int, ma
     return max(minimum, min(maximum, aligned or minimum))
 
 
+def pipelined_chunk_wanted(last_length: int, line_rate: float, next_chunk: int) -> int:
+    """Bytes to wait for before the next chunk of a bundle that is still being staged.
+
+    Starts at PIPELINE_FIRST and doubles with every chunk (LAST_LENGTH), at
+    most NEXT_CHUNK and at most what the line (LINE_RATE bytes/s, 0 =
+    unknown) sends in PIPELINE_TAIL_SECONDS. A disc faster than the line
+    fills every chunk at once; a slower one makes the line wait for at most
+    that much, so the last chunk leaves shortly after the last byte is read.
+    """
+    wanted = max(PIPELINE_FIRST, 2 * last_length)
+    if line_rate > 0:
+        wanted = min(wanted, max(PIPELINE_FIRST, int(line_rate * PIPELINE_TAIL_SECONDS)))
+    return max(1, min(wanted, next_chunk))
+
+
 class TusClient:
     """Upload bundles to the tus endpoint ENDPOINT (e.g. ``https://portal/uploads/``)."""
 
@@ -163,6 +185,10 @@ class TusClient:
         self.rng = rng or random.Random()
         self._caps: ServerCapabilities | None = None
         self._available: Available | None = None
+        # The last chunk's length and the line's rate it measured (bytes/s), for
+        # sizing chunks while the bundle is still being staged.
+        self._last_length = 0
+        self._line_rate = 0.0
         # Bytes put on the wire in PATCH bodies (including those the server lost).
         self.bytes_sent = 0
 
@@ -282,12 +308,18 @@ class TusClient:
 
         With checksums, a chunk grows at most to what is hashed already
         (HASHED bytes), but never shrinks for it: while chunks grow, the
-        next one is sent without waiting for its hash.
+        next one is sent without waiting for its hash. While the bundle is
+        still being staged, only what existed when this chunk started could be
+        hashed ahead; the chunk may then double anyway (the bytes were just
+        staged, hashing the rest costs milliseconds against the line's wait).
         """
+        self._last_length = length
+        self._line_rate = length / seconds if seconds > 0 else 0.0
         wanted = next_chunk_size(length, length, seconds, minimum=self.chunk_size,
                                  maximum=self.max_chunk_size)
         if hashed is not None:
-            wanted = min(wanted, max(hashed, length))
+            grown = 2 * length if self._available is not None else length
+            wanted = min(wanted, max(hashed, grown))
         self._next_chunk = wanted
 
     def _raise_for(self, response: requests.Response, doing: str) -> None:
@@ -334,10 +366,15 @@ class TusClient:
 
     def _wait_available(self, offset: int, length: int,
                         between_chunks: Callable[[], None] | None) -> int | None:
-        """With a bundle still being staged: wait for at least a minimum chunk beyond OFFSET."""
+        """With a bundle still being staged: wait until the next chunk may start.
+
+        Whatever exists beyond OFFSET then is sent (up to the chunk size);
+        see :func:`pipelined_chunk_wanted` for how much is waited for.
+        """
         if self._available is None:
             return None
-        wanted = min(length, offset + self.chunk_size)
+        wanted = min(length, offset + pipelined_chunk_wanted(
+            self._last_length, self._line_rate, self._next_chunk))
         while True:
             ready = self._available(wanted, 0.5)
             if ready >= wanted:
