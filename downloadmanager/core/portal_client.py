@@ -252,9 +252,15 @@ class PortalClient:
                               detail=response_detail(response))
         return bool(response.json().get("present_sop_instance_uids"))
 
-    def receipt(self, upload_id: str) -> tuple[int, dict]:
-        """``(status, body)`` of ``GET /api/uploads/{id}/receipt`` (202 while not finished)."""
-        response = self.request("GET", f"/api/uploads/{upload_id}/receipt")
+    def receipt(self, upload_id: str, wait: float = 0.0) -> tuple[int, dict]:
+        """``(status, body)`` of ``GET /api/uploads/{id}/receipt`` (202 while not finished).
+
+        WAIT > 0 asks the portal to hold the answer up to that many seconds
+        while the upload is being verified (a portal that does not know the
+        parameter answers at once).
+        """
+        params = {"wait": f"{wait:g}"} if wait > 0 else None
+        response = self.request("GET", f"/api/uploads/{upload_id}/receipt", params=params)
         if response.status_code in (200, 202):
             return response.status_code, response.json()
         if response.status_code == 404:

@@ -268,22 +268,56 @@ async def tus_delete(upload_id: str, request: Request) -> Response:
         return _error(request, exc)
 
 
+# Longest ``?wait=`` a receipt request may ask for (seconds).
+MAX_RECEIPT_WAIT = 20.0
+# Without news from this process's verifier the receipt is looked up again
+# this often while waiting (another portal process may verify the upload).
+_RECEIPT_RECHECK = 0.5
+
+
 @router.get("/api/uploads/{upload_id}/receipt", tags=["uploads"])
 async def upload_receipt(upload_id: str, request: Request) -> Response:
-    """The verification receipt: 202 while uploading or verifying, 200 when done."""
+    """The verification receipt: 202 while uploading or verifying, 200 when done.
+
+    ``?wait=SECONDS`` (at most 20): while the upload is being verified, the
+    answer waits until its receipt exists or that time passed, so the client
+    learns the verdict the moment it is there instead of polling.
+    """
     principal = await run_io(require_user, request)
     service = service_for(request.app)
     record = await run_io(service.store.get, upload_id)
     if record is None or record.user_id != principal.user_id:
         return error_response(404, "not_found", "no such upload")
-    receipt = await run_io(service.receipt_of, upload_id)
-    if receipt is not None:
-        return JSONResponse(receipt, status_code=200)
+    wait = _receipt_wait(request)
+    if wait is None:
+        return error_response(400, "bad_request", "wait must be a number of seconds")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        seen = service.ingest.verified
+        receipt = await run_io(service.receipt_of, upload_id)
+        if receipt is not None:
+            return JSONResponse(receipt, status_code=200)
+        if record.state != INGESTING or loop.time() >= deadline:
+            break
+        recheck = min(deadline, loop.time() + _RECEIPT_RECHECK)
+        while service.ingest.verified == seen and loop.time() < recheck:
+            await asyncio.sleep(0.02)
+        record = await run_io(service.store.get, upload_id) or record
     if record.state in TOMBSTONES or record.is_expired:
         state = "expired" if record.is_expired else record.state
         return error_response(410, "gone", f"upload was {state}", state=state)
     return JSONResponse({"state": record.state, "offset": record.offset,
                          "length": record.length}, status_code=202)
+
+
+def _receipt_wait(request: Request) -> float | None:
+    """The request's ``wait`` parameter in seconds (0 when absent; None when not a number)."""
+    try:
+        wait = float(request.query_params.get("wait", "0"))
+    except ValueError:
+        return None
+    return min(wait, MAX_RECEIPT_WAIT) if wait >= 0 else None  # NaN fails the test too
 
 
 def _present(service: TusService, user_id: int, code: str, study_uid: str,

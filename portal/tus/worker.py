@@ -48,6 +48,9 @@ class IngestWorker:
         # worked on by one thread (requests only hand over the new offset).
         self._followers: dict[str, BundleFollower] = {}
         self._follow_pool = ThreadPoolExecutor(1, thread_name_prefix="ingest-follow")
+        # Counts finished verifications: a receipt request that waits (``?wait=``)
+        # looks up the receipt again when it changes.
+        self.verified = 0
 
     @property
     def running(self) -> bool:
@@ -146,6 +149,7 @@ class IngestWorker:
                 log.exception("verifying upload %s failed; it stays queued for the next start",
                               upload_id)
             finally:
+                self.verified += 1
                 if follower is not None:
                     follower.discard()
                 if self._queue.empty():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -381,3 +382,38 @@ def test_upload_and_ingest_on_postgresql(portal_factory, make_user, postgres_url
     assert {i["status"] for i in again["instances"]} == {"already_present"}
     assert len(rows(running, instances)) == len(spec.instances)
     assert len(rows(running, studies)) == 1
+
+
+def test_receipt_request_with_wait_answers_once_the_verdict_exists(portal, sender, tmp_path):
+    """``?wait=`` holds the answer while the upload is verified, then gives the receipt."""
+    import threading
+
+    from portal.tus.service import start_ingest_worker
+
+    calls, code, _ = sender
+    spec = study_spec(tmp_path / "study", series=1, per_series=2)
+    portal.app.state.tus_service.ingest.stop()  # the upload stays "ingesting" for now
+    url = calls.upload(bundle_bytes(spec), code)
+    upload_id = url.rsplit("/", 1)[1]
+    receipt_url = f"{portal.url}/api/uploads/{upload_id}/receipt"
+
+    # Nobody verifies: a short wait ends with 202 and the upload's state.
+    held = calls.session.get(receipt_url, params={"wait": "0.3"}, headers=calls.auth, timeout=30)
+    assert held.status_code == 202 and held.json()["state"] == "ingesting"
+    for bad in ("soon", "-1", "nan"):
+        answer = calls.session.get(receipt_url, params={"wait": bad}, headers=calls.auth,
+                                   timeout=30)
+        assert answer.status_code == 400, (bad, answer.text)
+
+    # A waiting request gets the receipt as soon as the verifier wrote it.
+    answers = []
+    waiting = threading.Thread(target=lambda: answers.append(calls.session.get(
+        receipt_url, params={"wait": "20"}, headers=calls.auth, timeout=60)))
+    waiting.start()
+    time.sleep(0.5)  # the request is at the portal (without ``wait`` it has its 202 by now)
+    assert not answers
+    start_ingest_worker(portal.app)
+    waiting.join(60)
+    assert answers and answers[0].status_code == 200, answers
+    assert answers[0].json()["state"] == "done"
+    assert answers[0].json()["totals"]["accepted"] == 2
