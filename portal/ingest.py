@@ -15,6 +15,7 @@ are not read again; the blobs of a bundle are made durable together
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -81,30 +82,66 @@ def _int(value) -> int | None:
         return None
 
 
-def read_header(path) -> dict:
+def read_header(path, head: bytes | None = None, size: int | None = None) -> dict:
     """Parse the DICOM header of the file at PATH into the attributes we index.
 
     Accepts Part-10 files and, as found on old media, bare datasets without
     preamble. Raises ValueError if the bytes are not DICOM. Names are decoded
     with the dataset's Specific Character Set.
+
+    HEAD, the file's first bytes (SIZE the file's length), is parsed instead
+    of the file when the header ends within it: the caller has just read
+    them, and parsing in memory costs a fraction of reading the file again
+    through a bounded reader.
     """
-    # Reads are bounded by the file size: a damaged length must not allocate gigabytes.
+    ds = _dataset_from_head(head, size) if head is not None and size is not None else None
+    if ds is None:
+        # Reads are bounded by the file size: a damaged length must not allocate gigabytes.
+        try:
+            with open_bounded(path) as reader:
+                ds = _parse_dataset(reader)
+        except OSError as exc:
+            raise ValueError(f"cannot read the stored file ({exc})") from None
+    return _indexed_fields(ds)
+
+
+def _parse_dataset(reader):
+    """pydicom's reading of READER's header (pixel data skipped); ValueError if not DICOM."""
     try:
-        with open_bounded(path) as reader:
-            try:
-                ds = dcmread(reader, stop_before_pixels=True)
-            except InvalidDicomError:
-                reader.seek(0)
-                try:
-                    ds = dcmread(reader, stop_before_pixels=True, force=True)
-                except Exception as exc:  # pydicom raises many kinds on garbage
-                    raise ValueError(str(exc)) from None
-            except ValueError:
-                raise
-            except Exception as exc:
-                raise ValueError(str(exc)) from None
-    except OSError as exc:
-        raise ValueError(f"cannot read the stored file ({exc})") from None
+        return dcmread(reader, stop_before_pixels=True)
+    except InvalidDicomError:
+        reader.seek(0)
+        try:
+            return dcmread(reader, stop_before_pixels=True, force=True)
+        except Exception as exc:  # pydicom raises many kinds on garbage
+            raise ValueError(str(exc)) from None
+    except ValueError:
+        raise
+    except Exception as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _dataset_from_head(head: bytes, size: int):
+    """The header parsed from HEAD alone, or None when the file must be read.
+
+    HEAD holds the header when it is the whole file, or when pydicom stopped
+    before its end (at the pixel data); a header that runs past HEAD (long
+    private tags) ends the parse at HEAD's end and is read from the file.
+    """
+    reader = io.BytesIO(head)
+    try:
+        ds = _parse_dataset(reader)
+    except ValueError:
+        if len(head) >= size:
+            raise  # the whole file is not DICOM
+        return None
+    if len(head) >= size or reader.tell() < len(head):
+        return ds
+    return None
+
+
+def _indexed_fields(ds) -> dict:
+    """The attributes we index, from a dataset pydicom read."""
     try:
         sop_uid = str(ds.get("SOPInstanceUID", "") or "")
         study_uid = str(ds.get("StudyInstanceUID", "") or "")
@@ -146,16 +183,21 @@ def _hash_only(bundle: Bundle, name: str) -> str:
     return digest.hexdigest()
 
 
-def _store_member(bundle: Bundle, name: str, blobs: BlobStore) -> PendingBlob:
-    """Stream member NAME through SHA-256 into a pending (not yet committed) blob."""
+def _store_member(bundle: Bundle, name: str, blobs: BlobStore) -> tuple[PendingBlob, bytes]:
+    """Stream member NAME through SHA-256 into a pending (not yet committed) blob.
+
+    Returns the blob and the member's first bytes (for :func:`read_header`).
+    """
     pending = blobs.begin()
+    head = b""
     try:
         with bundle.open_member(name) as reader:
             while chunk := reader.read(_READ_SIZE):
+                head = head or chunk
                 pending.write(chunk)
         # Synced later, together with the bundle's other blobs (commit_many).
         pending.close(sync=False)
-        return pending
+        return pending, head
     except BaseException:
         pending.discard()
         raise
@@ -238,6 +280,7 @@ def _verify_instance(bundle: Bundle, entry: ManifestInstance, study_uid: str,
         if ready.pending is not None:
             ready.pending.discard()
     pending: PendingBlob | None = None
+    head: bytes | None = None
     if blobs.exists(entry.sha256):
         # Identical bytes are stored already: hash to verify, write nothing.
         if _hash_only(bundle, entry.name) != entry.sha256:
@@ -245,14 +288,14 @@ def _verify_instance(bundle: Bundle, entry: ManifestInstance, study_uid: str,
             return result
         header_path = blobs.path(entry.sha256)
     else:
-        pending = _store_member(bundle, entry.name, blobs)
+        pending, head = _store_member(bundle, entry.name, blobs)
         if pending.sha256 != entry.sha256:
             pending.discard()
             result.reason = "sha256 mismatch"
             return result
         header_path = pending.temp_path
     try:
-        header = read_header(header_path)
+        header = read_header(header_path, head, entry.size)
     except ValueError:
         header = None
     _check_header(result, header, study_uid)
@@ -279,7 +322,7 @@ def _verify_document(bundle: Bundle, entry: ManifestDocument, blobs: BlobStore,
         if reader.read(len(PDF_MAGIC)) != PDF_MAGIC:
             result.reason = "not a PDF document"
             return result
-    pending = _store_member(bundle, entry.name, blobs)
+    pending, _ = _store_member(bundle, entry.name, blobs)
     if pending.sha256 != entry.sha256:
         pending.discard()
         result.reason = "sha256 mismatch"

@@ -98,12 +98,14 @@ class BundleFollower:
     def _prepare(self, handle, offset: int, size: int, read_header) -> Prepared:
         handle.seek(offset)
         pending = self.blobs.begin()
+        head = b""  # the member's first bytes: its header is parsed from them
         try:
             left = size
             while left:
                 data = handle.read(min(_READ_SIZE, left))
                 if not data:
                     raise OSError("upload file shorter than its committed offset")
+                head = head or data
                 pending.write(data)
                 left -= len(data)
             pending.close(sync=False)  # synced with the others when committed
@@ -117,7 +119,7 @@ class BundleFollower:
             pending.discard()
             kept, header_path = None, self.blobs.path(sha)
         try:
-            header, not_dicom = read_header(header_path), False
+            header, not_dicom = read_header(header_path, head, size), False
         except ValueError:
             header, not_dicom = None, True
         return Prepared(offset, size, sha, kept, header, not_dicom)

@@ -70,6 +70,40 @@ def test_upload_runs_while_staging_and_is_verified(dm_home, real_portal, study, 
 
 
 @pytest.mark.usefixtures("memory_keyring")
+def test_with_default_chunks_the_line_starts_long_before_a_whole_chunk_is_read(
+        dm_home, real_portal, study, monkeypatch):
+    """A 2.6 MB study read at 2 MiB/s with 8 MiB chunks: the first chunk does not wait
+    for 8 MiB (the whole study) but leaves after 1 MiB, so the portal holds bytes
+    while the disc is still being read."""
+    monkeypatch.setenv(SIMULATED_READ_RATE_ENV, str(2 * 1024 * 1024))
+    client = logged_in_client(real_portal)
+    at_staged: list[int] = []
+    with QueueStore() as store:
+        job_id = _queue(store, client, study)
+        runner = QueueRunner(store, lambda server, account: client, settings=TransferSettings(),
+                             poll_interval=0.05,
+                             on_staged=lambda j: at_staged.extend(_portal_offsets(real_portal)))
+        runner.run()
+        job = store.get_job(job_id)
+    assert job.state is JobState.DONE, job.error
+    assert TransferSettings().chunk_size > job.bytes_total
+    assert len(at_staged) == 1 and 1024 * KIB <= at_staged[0] < job.bytes_total
+
+
+def test_pipelined_chunks_start_small_double_and_stop_at_a_second_of_the_line():
+    from downloadmanager.core.transfers.tus_client import PIPELINE_FIRST, pipelined_chunk_wanted
+
+    mib = 1024 * KIB
+    assert pipelined_chunk_wanted(0, 0.0, 8 * mib) == PIPELINE_FIRST == mib
+    assert pipelined_chunk_wanted(mib, 0.0, 8 * mib) == 2 * mib
+    assert pipelined_chunk_wanted(2 * mib, 50 * mib, 8 * mib) == 4 * mib
+    assert pipelined_chunk_wanted(16 * mib, 50 * mib, 8 * mib) == 8 * mib  # the chunk size
+    assert pipelined_chunk_wanted(16 * mib, 5e6, 64 * mib) == 5_000_000  # 1 s of 40 Mbit/s
+    assert pipelined_chunk_wanted(16 * mib, 1e5, 64 * mib) == mib  # never below the first
+    assert pipelined_chunk_wanted(0, 0.0, 64 * KIB) == 64 * KIB  # small fixed chunks stay
+
+
+@pytest.mark.usefixtures("memory_keyring")
 def test_pause_while_staging_and_uploading_then_resume(dm_home, real_portal, study,
                                                        monkeypatch):
     monkeypatch.setenv(SIMULATED_READ_RATE_ENV, str(1024 * 1024))
