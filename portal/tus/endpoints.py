@@ -106,7 +106,10 @@ async def _write_body(request: Request, service: TusService, record: UploadRecor
             raise TusError(413, f"{content_length} bytes would exceed Upload-Length "
                                 f"({remaining} bytes remain)")
         try:
-            body = await stream_body(request, writer, remaining)
+            # The verifier reads the members complete so far while the body
+            # still streams in (a request may carry hundreds of megabytes).
+            body = await stream_body(request, writer, remaining,
+                                     on_written=lambda: service.ingest.follow(record.id))
         except TusError:
             await run_io(writer.discard)
             raise

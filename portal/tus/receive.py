@@ -10,6 +10,7 @@ bytes nor waits for the disk.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -21,6 +22,9 @@ from portal.tus.writer import ChunkWriter, Superseded
 # Big enough that thread hand-offs and syscalls are rare, small enough that
 # twenty concurrent uploads hold well under a gigabyte.
 FLUSH_BYTES = 4 * 1024 * 1024
+
+# While a long request comes in, the verifier is told about new bytes this often.
+NOTIFY_BYTES = 16 * 1024 * 1024
 
 _executor: ThreadPoolExecutor | None = None
 
@@ -46,18 +50,22 @@ class BodyResult:
     disconnected: bool
 
 
-async def stream_body(request: Request, writer: ChunkWriter, limit: int) -> BodyResult:
+async def stream_body(request: Request, writer: ChunkWriter, limit: int,
+                      on_written: Callable[[], None] | None = None) -> BodyResult:
     """Write REQUEST's body through WRITER; at most LIMIT bytes, else 413.
 
     Raises :class:`Superseded` if a newer request took over. On a client
     disconnect the bytes received so far are written (the caller decides
-    whether to keep them) and ``disconnected`` is True.
+    whether to keep them) and ``disconnected`` is True. ON_WRITTEN is called
+    whenever another NOTIFY_BYTES are in the file (the verifier follows them
+    while a long request is still coming in).
     """
     pieces: list[bytes] = []
     buffered = 0
     pending: asyncio.Future | None = None
     received = 0
     disconnected = False
+    notified = 0
     try:
         try:
             async for piece in request.stream():
@@ -76,6 +84,9 @@ async def stream_body(request: Request, writer: ChunkWriter, limit: int) -> Body
                 if buffered >= FLUSH_BYTES:
                     if pending is not None:
                         await pending
+                        if on_written is not None and received - notified >= NOTIFY_BYTES:
+                            notified = received
+                            on_written()
                     batch, pieces, buffered = pieces, [], 0
                     pending = asyncio.ensure_future(run_io(writer.write, batch))
         except ClientDisconnect:

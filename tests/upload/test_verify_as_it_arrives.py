@@ -89,3 +89,31 @@ def test_a_wrong_hash_and_a_non_dicom_member_are_caught_while_arriving(real_port
     blobs = real_portal.running.app.state.tus_service.blobs
     assert not blobs.exists(items[2].sha256)
     assert not list(blobs.root.joinpath("tmp").glob("*.part"))
+
+
+def test_members_are_verified_while_one_long_request_arrives(real_portal, tmp_path, caplog):
+    """The whole bundle in one PATCH (as a fast line sends it): the portal reads the
+    members complete so far while the request's body is still coming in."""
+    from downloadmanager.core.transfers.throttle import BandwidthLimiter
+
+    caplog.set_level(logging.INFO, logger="portal.ingest")
+    study = study_source(tmp_path / "big", series=2, per_series=30, rows=512, columns=512)
+    client = logged_in_client(real_portal)
+    items = _hashed(study)
+    manifest = build_manifest(study_instance_uid=study.study_instance_uid, note=None,
+                              items=items, manifest_last=True)
+    bundle = VirtualBundle(manifest, [(i.name, i.source_path, i.size) for i in items],
+                           manifest_last=True)
+    assert len(bundle) > 30 * 1024 * KIB
+    # One chunk for everything, at 20 MB/s: the request lasts about 1.6 s.
+    tus = TusClient(client.tus_endpoint, auth=client, chunk_size=len(bundle),
+                    limiter=BandwidthLimiter(20e6))
+    try:
+        url = tus.upload(bundle, MemoryUrlStore(), {"community": COMMUNITY})
+    finally:
+        bundle.close()
+    real_portal.running.app.state.tus_service.ingest.wait_idle(60)
+    status, receipt = client.receipt(url.rstrip("/").rsplit("/", 1)[-1])
+    assert status == 200 and receipt["state"] == "done"
+    assert receipt["totals"]["accepted"] == 60
+    assert _read_while_arriving(caplog) >= 30
