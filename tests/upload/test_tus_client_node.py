@@ -106,3 +106,25 @@ def test_terminate_removes_the_upload(node_tus, bundle):
     assert client.terminate(url)
     head = requests.head(url, headers={"Tus-Resumable": "1.0.0"})
     assert head.status_code in (404, 410)
+
+
+def test_a_small_rest_goes_with_the_last_chunk(node_tus, bundle):
+    """Fixed chunks of C with a rest of at most C/4 (within the largest chunk): no extra
+    request for the rest; a fixed chunk size is never exceeded."""
+    endpoint, directory = node_tus
+    length = len(bundle)
+    chunk = (length - 20 * KIB) // 3 // (4 * KIB) * (4 * KIB)  # three chunks and a small rest
+    rest = length - 3 * chunk
+    assert 0 < rest <= chunk // 4
+    offsets: list[int] = []
+    grown = TusClient(endpoint, chunk_size=chunk, max_chunk_size=2 * chunk)
+    grown._after_success = lambda *args: None  # keep the chunk size fixed at CHUNK
+    url = grown.upload(bundle, MemoryUrlStore(), {"community": "bM1X"},
+                       on_progress=offsets.append)
+    assert offsets == [0, chunk, 2 * chunk, length]  # the rest went with the third chunk
+    assert _stored(directory, url) == bundle.read(0, length)
+
+    offsets.clear()
+    fixed = TusClient(endpoint, chunk_size=chunk)  # max = chunk: never larger
+    fixed.upload(bundle, MemoryUrlStore(), {"community": "bM1X"}, on_progress=offsets.append)
+    assert offsets == [0, chunk, 2 * chunk, 3 * chunk, length]
