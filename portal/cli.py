@@ -15,6 +15,9 @@ from pathlib import Path
 
 from portal.config import Settings
 
+# Seconds an idle HTTP connection stays open (see cmd_serve).
+KEEP_ALIVE_SECONDS = 75
+
 
 class CliError(RuntimeError):
     """A subcommand failed in a way the operator can fix (message says how)."""
@@ -67,8 +70,13 @@ def cmd_serve(args) -> None:
     logging.getLogger("uvicorn.access").addFilter(RedactAccessLog())
     # proxy_headers: behind a reverse proxy listed in --forwarded-allow-ips the
     # client address (used by rate limits and the audit) is the real one.
+    # timeout_keep_alive: an uploading client leaves its API connection idle
+    # while its PATCHes run on another; after the last byte it asks for the
+    # receipt on that one. Uvicorn's 5 s would make it connect again (a round
+    # trip on the practice's line); 75 s is nginx's default.
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
+                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips,
+                timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 def cmd_seed_demo(args) -> None:

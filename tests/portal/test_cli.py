@@ -80,6 +80,23 @@ def test_serve_answers_healthz(portal_process):
     assert requests.get(f"{url}/openapi.json").json()["info"]["title"] == "Downloadmanager portal"
 
 
+def test_serve_keeps_an_idle_connection_open_longer_than_uvicorns_five_seconds(portal_process):
+    """An uploading client's API connection idles while its PATCHes run; the receipt
+    request after the last byte must not pay a new connection."""
+    import http.client
+    import time
+
+    url, _ = portal_process()
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("GET", "/healthz")
+    connection.getresponse().read()
+    time.sleep(6.5)  # longer than uvicorn's default keep-alive of 5 s
+    connection.request("GET", "/healthz")  # on the same socket: no reconnect
+    assert connection.getresponse().status == 200
+    connection.close()
+
+
 def test_create_code_prints_code_that_redeems(tmp_path, portal_process):
     from portal.communities import create_community
     from portal.config import Settings
