@@ -417,3 +417,31 @@ def test_receipt_request_with_wait_answers_once_the_verdict_exists(portal, sende
     assert answers and answers[0].status_code == 200, answers
     assert answers[0].json()["state"] == "done"
     assert answers[0].json()["totals"]["accepted"] == 2
+
+
+def test_an_instance_sent_again_with_other_bytes_replaces_the_old_one(portal, sender, tmp_path):
+    """Same SOP Instance UID, corrected header: the latest sending wins; the rest of the
+    study is already present."""
+    import io as _io
+
+    import pydicom
+
+    calls, code, _ = sender
+    spec = study_spec(tmp_path / "study", series=1, per_series=3)
+    _, first = send(calls, code, bundle_bytes(spec))
+    assert first["state"] == "done"
+    name = spec.instances[0]["name"]
+    ds = pydicom.dcmread(_io.BytesIO(spec.payloads[name]))
+    ds.InstanceNumber = 42
+    out = _io.BytesIO()
+    ds.save_as(out, enforce_file_format=True)
+    corrected = out.getvalue()
+    spec.payloads[name] = corrected
+    spec.instances[0].update(size=len(corrected), sha256=sha256(corrected))
+    _, second = send(calls, code, bundle_bytes(spec))
+    statuses = {i["name"]: i["status"] for i in second["instances"]}
+    assert statuses.pop(name) == "accepted"
+    assert set(statuses.values()) == {"already_present"}
+    row = rows(portal, instances, instances.c.sop_instance_uid == spec.instances[0]["sop_instance_uid"])
+    assert len(row) == 1 and row[0].sha256 == sha256(corrected) and row[0].instance_number == 42
+    assert len(rows(portal, instances)) == 3
