@@ -108,7 +108,7 @@ class BundleFollower:
                 head = head or data
                 pending.write(data)
                 left -= len(data)
-            pending.close(sync=False)  # synced with the others when committed
+            pending.close(sync=False)
         except BaseException:
             pending.discard()
             raise
@@ -118,6 +118,9 @@ class BundleFollower:
         if self.blobs.exists(sha):
             pending.discard()
             kept, header_path = None, self.blobs.path(sha)
+        else:
+            # To disk while the upload goes on, not all at once after its last byte.
+            pending.sync_in_background()
         try:
             header, not_dicom = read_header(header_path, head, size), False
         except ValueError:
