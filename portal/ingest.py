@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -434,12 +435,14 @@ def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
     found: Verification | None = None
     study_uid = None
     study_id = None
+    started = verified = time.monotonic()
     try:
         with open_bundle(path) as bundle:
             study_uid = bundle.manifest.study_instance_uid
             found = verify_bundle(bundle, blobs, _held(engine, row, bundle.manifest),
                                   follower)
             receipt = build_receipt(upload_id, row.code, received_at, study_uid, found)
+            verified = time.monotonic()
             with engine.begin() as conn:
                 if receipt["state"] != REJECTED:
                     indexer = StudyIndexer(conn, settings, row.community_id, row.user_id)
@@ -468,9 +471,11 @@ def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
     if receipt["state"] == REJECTED and found is not None:
         _drop_unreferenced(engine, blobs, found.created_blobs)
     path.unlink(missing_ok=True)
-    log.info("upload %s verified: %s, %d accepted, %d rejected, %d read while arriving",
+    log.info("upload %s verified: %s, %d accepted, %d rejected, %d read while arriving "
+             "(after the last byte: %.2f s checking and storing, %.2f s indexing)",
              upload_id, receipt["state"], receipt["totals"]["accepted"],
-             receipt["totals"]["rejected"], follower.taken if follower is not None else 0)
+             receipt["totals"]["rejected"], follower.taken if follower is not None else 0,
+             verified - started, time.monotonic() - verified)
     return receipt
 
 

@@ -141,7 +141,11 @@ class IngestWorker:
                 continue
             if upload_id is None:
                 break
+            caught_up = time.monotonic()
             follower = self._follower_for(upload_id)
+            if follower is not None:
+                log.info("upload %s: reading while arriving caught up %.2f s after the last "
+                         "byte", upload_id, time.monotonic() - caught_up)
             try:
                 ingest_upload(self.store, self.blobs, self.settings, upload_id,
                               follower=follower)
