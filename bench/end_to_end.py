@@ -24,6 +24,11 @@ upload, verified receipt), timed from its start to its exit.
 (d) Peak RSS of the uploading process in (a) and (b) (ru_maxrss via wait4):
     at most 150 MB.
 
+(a) also gives the ceiling on this machine: the CPU seconds our command and
+the portal used, divided by the cores (no schedule can finish sooner), and
+when the last PATCH was answered, so the receipt's delay after the last
+byte shows (``--loopback-only --instances 2000``: the 1 GB case).
+
 Run:  .venv/bin/python bench/end_to_end.py [--instances 1000] [--disc-instances 100]
 """
 
@@ -32,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -77,14 +83,21 @@ class Cli:
     def command(*args: str) -> list[str]:
         return [sys.executable, "-m", "downloadmanager", *args]
 
-    def timed(self, *args: str, extra_env: dict | None = None) -> dict:
-        """Run a command; seconds to exit, to 'The CD can be removed', and peak RSS."""
+    def timed(self, *args: str, extra_env: dict | None = None, verbose: bool = False) -> dict:
+        """Run a command; seconds to exit, to 'The CD can be removed', and peak RSS.
+
+        VERBOSE (``-v``) also gives when the last PATCH was answered (its
+        debug line), i.e. when the portal held the last byte, and the CPU
+        seconds the command used.
+        """
         env = {**self.env, **(extra_env or {})}
         t0 = time.perf_counter()
-        proc = subprocess.Popen(self.command(*args), env=env, cwd=ROOT, text=True,
+        flags = ["-v"] if verbose else []
+        proc = subprocess.Popen(self.command(*flags, *args), env=env, cwd=ROOT, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         removable: list[float] = []
         queued: list[float] = []
+        patches: list[tuple[int, float]] = []  # (end offset, seconds) of each PATCH answered
         err_lines: list[str] = []
 
         def read_err() -> None:
@@ -93,7 +106,12 @@ class Cli:
                     removable.append(time.perf_counter() - t0)
                 if line.startswith("Queued ") and not queued:
                     queued.append(time.perf_counter() - t0)
-                err_lines.append(line)
+                found = re.search(r"PATCH (\d+)\+(\d+) took", line)
+                if found:
+                    patches.append((int(found[1]) + int(found[2]), time.perf_counter() - t0))
+                    continue  # debug lines: not kept for the error report
+                if not line.startswith("DEBUG "):
+                    err_lines.append(line)
 
         reader = threading.Thread(target=read_err, daemon=True)
         reader.start()
@@ -108,6 +126,9 @@ class Cli:
         # folder scanned, job queued): the engine's part starts there.
         return {"s": seconds, "removable_s": removable[0] if removable else None,
                 "queued_s": queued[0] if queued else 0.0,
+                "last_byte_s": max(patches)[1] if patches else None,
+                "patches": len(patches),
+                "cpu_s": usage.ru_utime + usage.ru_stime,
                 "maxrss_mb": usage.ru_maxrss / 1024, "stdout": out}
 
     def last_job(self) -> dict:
@@ -151,6 +172,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instances", type=int, default=1000)
     parser.add_argument("--disc-instances", type=int, default=100)
+    parser.add_argument("--loopback-only", action="store_true",
+                        help="run (a) only (e.g. --instances 2000 for a 1 GB study)")
     args = parser.parse_args()
     from tests.tcp_proxy import TcpProxy
 
@@ -171,15 +194,19 @@ def main() -> None:
         home_a = work / "home-a"
         cli = Cli(home_a, url, password)
         os.sync()
-        ours = cli.timed("upload", str(big), "--community", "Loop")
+        portal_cpu = process_cpu(proc.pid)
+        ours = cli.timed("upload", str(big), "--community", "Loop", verbose=True)
+        portal_cpu = process_cpu(proc.pid) - portal_cpu
         job = cli.last_job()
         assert job["state"] == "done", job
         tar = work / "bundle.tar"
         checksum = write_sent_bundle(home_a, tar)
         study_bytes = job["bytes_total"]
+        curl_portal_cpu = process_cpu(proc.pid)
         t0 = time.perf_counter()
         curl_raw = curl_upload(url, password, tar, None)
         curl_raw_receipt = time.perf_counter() - t0
+        curl_portal_cpu = process_cpu(proc.pid) - curl_portal_cpu
         t0 = time.perf_counter()
         curl_cs = curl_upload(url, password, tar, checksum)
         curl_cs_receipt = time.perf_counter() - t0
@@ -201,8 +228,22 @@ def main() -> None:
                 curl_raw["upload_s"] / (ours["s"] - ours["queued_s"]), 2),
             "cli_start_s": round(help_s, 2),
             "peak_rss_mb": round(ours["maxrss_mb"], 1),
+            "ours_patches": ours["patches"],
+            "ours_last_byte_s": round(ours["last_byte_s"] or -1, 2),
+            "receipt_after_last_byte_s": round(ours["s"] - (ours["last_byte_s"] or 0), 2),
+            # The ceiling on this machine: CPU seconds both processes needed,
+            # spread over every core, is the least wall time possible.
+            "cpu_seconds_ours_client": round(ours["cpu_s"], 2),
+            "cpu_seconds_ours_portal": round(portal_cpu, 2),
+            "cpu_floor_ours_s": round((ours["cpu_s"] + portal_cpu) / (os.cpu_count() or 1), 2),
+            "cpu_seconds_portal_for_curl_to_receipt": round(curl_portal_cpu, 2),
+            "cores": os.cpu_count(),
+            "load_average_at_start": os.getloadavg()[0],
         }
         print(json.dumps(result, indent=2), file=sys.stderr)
+        if args.loopback_only:
+            print(json.dumps(result, indent=2))
+            return
 
         # (b) simulated disc and a 40 Mbit/s, 50 ms line; (c) the same study again
         with TcpProxy(("127.0.0.1", port), delay_up=ONE_WAY_DELAY, delay_down=ONE_WAY_DELAY,
@@ -252,6 +293,12 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) process PID has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _start_seconds(cli: Cli) -> float:
