@@ -21,7 +21,7 @@ from portal.blobstore import BlobStore
 from portal.config import Settings
 from portal.schema import uploads
 from portal.tus.follower import BundleFollower
-from portal.tus.store import INGESTING, UploadStore
+from portal.tus.store import INGESTING, TOMBSTONES, UploadStore
 
 log = logging.getLogger(__name__)
 
@@ -164,5 +164,15 @@ class IngestWorker:
             expired = self.store.expire_stale()
             if expired:
                 log.info("%d unfinished uploads expired", expired)
+            self._forget_abandoned()
         except Exception:
             log.exception("expiring uploads failed")
+
+    def _forget_abandoned(self) -> None:
+        """Drop the followers (and their pending blobs) of uploads that will not complete."""
+        with self._lock:
+            followed = list(self._followers)
+        for upload_id in followed:
+            record = self.store.get(upload_id)
+            if record is None or record.state in TOMBSTONES:
+                self.forget(upload_id)
