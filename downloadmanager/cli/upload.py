@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 from downloadmanager.cli.messages import describe, describe_stored, say, state_word
 from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
@@ -66,11 +67,15 @@ def run(args: argparse.Namespace) -> int:
         attachments = check_attachments(args.attach)
         check_note(args.note)
         portal = portal_from_args(args)
-        if portal.community(args.community) is None:
-            raise CliError(f"Unknown community code {args.community!r} at {portal.server}. "
-                           f"Codes are case-sensitive; search with 'downloadmanager "
-                           f"communities NAME'. Nothing was queued.")
-        result = scan(args.path)
+        # The portal is asked about the community while the medium is scanned
+        # (a round trip on the practice's line, the scan's time on a CD).
+        with ThreadPoolExecutor(1, thread_name_prefix="community") as pool:
+            community = pool.submit(portal.community, args.community)
+            result = scan(args.path)
+            if community.result() is None:
+                raise CliError(f"Unknown community code {args.community!r} at "
+                               f"{portal.server}. Codes are case-sensitive; search with "
+                               f"'downloadmanager communities NAME'. Nothing was queued.")
         studies = result.studies()
         if args.study:
             missing = set(args.study) - {s.study_instance_uid for s in studies}
