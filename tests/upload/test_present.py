@@ -91,6 +91,32 @@ def test_resending_a_study_sends_only_the_manifest(dm_home, real_portal, study):
     assert {e["status"] for e in receipt["instances"]} == {"already_present"}
 
 
+def test_staged_before_the_portal_answers_that_it_holds_the_study(dm_home, real_portal, study):
+    """Staging starts while the portal is asked; on a slow line the study is staged before
+    the answer. The portal holds it: the job is hashed and sent as a resend (only the
+    manifest), and "the CD can be removed" is said once."""
+    from tests.tcp_proxy import TcpProxy
+
+    with QueueStore() as store:
+        assert store.get_job(_send(store, logged_in_client(real_portal), study)).state \
+            is JobState.DONE
+        port = int(real_portal.url.rsplit(":", 1)[1])
+        with TcpProxy(("127.0.0.1", port), delay_up=0.3, delay_down=0.3) as proxy:
+            client = logged_in_client(real_portal, f"http://127.0.0.1:{proxy.port}")
+            job_id = store.add_job(server=client.server, account=client.email,
+                                   community=COMMUNITY,
+                                   study_instance_uid=study.study_instance_uid,
+                                   items=items_of(study))
+            staged: list[int] = []
+            QueueRunner(store, lambda server, account: client, settings=TransferSettings(),
+                        poll_interval=0.05, on_staged=staged.append).run()
+        job = store.get_job(job_id)
+    assert job.state is JobState.DONE, job.error
+    assert staged == [job_id]
+    assert all(i["in_bundle"] is False for i in json.loads(job.manifest)["instances"])
+    assert job.receipt["totals"]["already_present"] == 8
+
+
 def test_a_study_partly_held_sends_only_the_rest(dm_home, real_portal, tmp_path, study):
     client = logged_in_client(real_portal)
     half = StudySource(study.study_instance_uid, study.instances[:3])

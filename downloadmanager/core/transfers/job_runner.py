@@ -117,10 +117,7 @@ class JobRunner:
         try:
             job = store.get_job(self.job_id)
             if job.manifest is None and job.state in RUNNABLE:
-                if self._send_while_staging(job):
-                    job = self._stage_and_upload(job)
-                else:
-                    job = self._prepare(job)
+                job = self._stage_and_upload(job)
             if job.state in (JobState.QUEUED, JobState.STAGING, JobState.UPLOADING):
                 job = self._upload(job)
             if job.state is JobState.VERIFYING:
@@ -173,24 +170,29 @@ class JobRunner:
             self.ctx.on_staged(job.id)
         return store.get_job(job.id)
 
-    def _send_while_staging(self, job: Job) -> bool:
-        """Whether to upload while staging (pipelined) rather than stage, ask, then send.
+    def _portal_holds_some(self, job: Job) -> bool:
+        """Whether the portal holds some of the study already (then it is hashed, then sent).
 
-        Pipelined unless the portal holds some of the study already: then every
-        file is hashed first and only the missing ones are sent. A job whose
-        upload exists before its manifest was started pipelined and goes on so.
+        A job whose upload exists before its manifest was started pipelined
+        and goes on so; an error answer means no (only an optimisation).
         """
         if job.upload_url:
-            return True
+            return False
         sops = [i.sop_instance_uid for i in job.items if i.kind == "dicom" and i.sop_instance_uid]
         try:
-            return not self.ctx.portal.holds_any(job.community, job.study_instance_uid, sops)
-        except AppError as exc:  # only an optimisation: send while staging
+            return self.ctx.portal.holds_any(job.community, job.study_instance_uid, sops)
+        except AppError as exc:
             log.info("could not ask the portal which instances it holds: %s", exc.code)
-            return True
+            return False
 
     def _stage_and_upload(self, job: Job) -> Job:
-        """Stage and upload at once (see :mod:`~downloadmanager.core.transfers.pipeline`)."""
+        """Stage and upload at once (see :mod:`~downloadmanager.core.transfers.pipeline`).
+
+        Unless the portal holds some of the study: then the files are staged
+        and hashed first and only those it lacks are sent (:meth:`_prepare`).
+        The question is asked while staging has begun, so the medium is read
+        from the start; what was staged by the answer is used either way.
+        """
         store = self.ctx.store
         if not store.move(job.id, Move.STAGE):
             return store.get_job(job.id)
@@ -207,6 +209,17 @@ class JobRunner:
         # Keys the stored upload URL until the real manifest (and fingerprint) exists.
         job.fingerprint = job.fingerprint or prepare.layout_fingerprint
         prepare.start()
+        try:
+            holds_some = self._portal_holds_some(job)
+        except BaseException:
+            prepare.stop()
+            prepare.bundle.close()
+            raise
+        if holds_some:
+            prepare.stop()
+            prepare.bundle.close()
+            return self._prepare(store.get_job(job.id))
+        prepare.proceed()
         tus = self._tus()
         try:
             tus.upload(prepare.bundle, _JobUrlStore(store, job),

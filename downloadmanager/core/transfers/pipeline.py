@@ -67,6 +67,9 @@ class PipelinedPrepare:
     """Stages (or hashes) JOB in a thread while the caller uploads its bundle.
 
     ``on_staged`` runs once every file is staged and stored (the medium may go).
+    Staging starts with :meth:`start`; the job is only marked staged (its
+    manifest stored) after :meth:`proceed`, so the caller may still decide,
+    while the first files are read, to :meth:`stop` and prepare it otherwise.
     """
 
     def __init__(self, job: Job, store: QueueStore, staging_root: Path, *,
@@ -83,6 +86,7 @@ class PipelinedPrepare:
         # Where each member's bytes end in the bundle, by index in job.items.
         self._ends = self.bundle.member_ends
         self._stop = threading.Event()
+        self._go = threading.Event()
         self._controlled = 0.0
         self._thread = threading.Thread(target=self._run, name=f"staging-job-{job.id}",
                                         daemon=True)
@@ -94,6 +98,10 @@ class PipelinedPrepare:
     def start(self) -> None:
         """Start staging in the background."""
         self._thread.start()
+
+    def proceed(self) -> None:
+        """The pipelined upload goes ahead: staging may store the job as staged."""
+        self._go.set()
 
     def stop(self) -> None:
         """Ask staging to stop after the current file and wait for it."""
@@ -137,6 +145,8 @@ class PipelinedPrepare:
             else:
                 items = staging.hash_in_place(job, should_stop=self._should_stop,
                                               on_item=self._item_ready)
+            while not self._go.wait(0.05):
+                self._should_stop()
             manifest = staging.final_manifest(job, items)
             self.bundle.set_manifest(manifest)
             self.store.set_prepared(job.id, items, manifest, fingerprint(manifest),
