@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -148,28 +149,45 @@ def _window_names(display: str) -> str:
                           capture_output=True, text=True).stdout
 
 
-def _wait_for_display(display: str, xvfb: subprocess.Popen, timeout: float = 20.0) -> None:
-    """Wait until the X server on DISPLAY answers (a slow or busy machine may take a moment)."""
-    deadline = time.monotonic() + timeout
-    while subprocess.run(["xwininfo", "-root"], env={**os.environ, "DISPLAY": display},
-                         capture_output=True).returncode != 0:
-        assert xvfb.poll() is None, f"Xvfb on {display} exited with {xvfb.returncode}"
-        assert time.monotonic() < deadline, f"Xvfb on {display} does not answer"
-        time.sleep(0.1)
+def _start_xvfb(attempts: int = 5, timeout: float = 20.0) -> tuple[subprocess.Popen, str]:
+    """A private Xvfb that answers, and its display.
+
+    Xvfb picks the first display without a lock file; an X server of an
+    earlier test that is still shutting down may hold that display's socket
+    for a moment, and the new one then exits. It is started again.
+    """
+    failures = []
+    for _ in range(attempts):
+        read_fd, write_fd = os.pipe()
+        log = tempfile.TemporaryFile()  # not a pipe: a full pipe would block the server
+        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24",
+                                 "-nolisten", "tcp"], pass_fds=(write_fd,),
+                                stdout=subprocess.DEVNULL, stderr=log)
+        os.close(write_fd)
+        display = ":" + os.read(read_fd, 64).decode().strip()
+        os.close(read_fd)
+        deadline = time.monotonic() + timeout
+        while subprocess.run(["xwininfo", "-root"], env={**os.environ, "DISPLAY": display},
+                             capture_output=True).returncode != 0:
+            if xvfb.poll() is not None:
+                log.seek(0)
+                failures.append(f"{display}: exit {xvfb.returncode}: "
+                                f"{log.read().decode(errors='replace')[-300:]}")
+                break
+            assert time.monotonic() < deadline, f"Xvfb on {display} does not answer"
+            time.sleep(0.1)
+        else:
+            return xvfb, display
+        time.sleep(0.5)
+    raise AssertionError("Xvfb did not start: " + " | ".join(failures))
 
 
 def test_installed_window_under_xvfb(installed, tmp_path):
     if not shutil.which("Xvfb") or not shutil.which("xwininfo"):
         pytest.skip("Xvfb/xwininfo not installed")
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    display = ":" + os.read(read_fd, 64).decode().strip()
-    os.close(read_fd)
+    xvfb, display = _start_xvfb()
     window = None
     try:
-        _wait_for_display(display, xvfb)
         env = {"DISPLAY": display, "DOWNLOADMANAGER_HOME": str(tmp_path / "dm"), "HOME": str(tmp_path),
                "LANG": "de_DE.UTF-8", "PATH": "/usr/bin:/bin"}
         started = time.monotonic()
