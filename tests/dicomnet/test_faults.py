@@ -155,8 +155,15 @@ def test_transient_rejection_is_retried_until_the_pacs_has_room(study, scps):
     threading.Timer(1.0, holder.release).start()
     report = StoreJob(study, scp.node, retry_delays=(0.5, 0.5, 0.5, 0.5, 0.5)).run()
     assert report.ok, [o.detail for o in report.outcomes]
-    # Never room: the outcome says transient and how often it was tried.
+    # Never room: the outcome says transient and how often it was tried. The
+    # association of the send above may take a moment to end at the PACS (its
+    # slot is still taken): hold the one slot before sending again.
+    deadline = time.monotonic() + 10
     holder = holder_ae.associate("127.0.0.1", scp.node.port, ae_title="SCP")
+    while not holder.is_established and time.monotonic() < deadline:
+        time.sleep(0.1)
+        holder = holder_ae.associate("127.0.0.1", scp.node.port, ae_title="SCP")
+    assert holder.is_established
     try:
         report = StoreJob(study, scp.node, retry_delays=(0.1, 0.1)).run()
     finally:
