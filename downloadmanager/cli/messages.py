@@ -14,6 +14,14 @@ from downloadmanager.core.errors import AppError, decode_stored, language_from_e
 
 #: Command hints per error code, in both languages. ``{job}`` is the transfer's id.
 HINTS: dict[str, dict[str, str]] = {
+    "unknown_community_code": {
+        "de": "Gemeinschaften suchen mit: downloadmanager communities NAME",
+        "en": "Search communities with: downloadmanager communities NAME",
+    },
+    "study_not_on_medium": {
+        "de": "Die Studien listet: downloadmanager scan {path}",
+        "en": "The studies are listed by: downloadmanager scan {path}",
+    },
     "not_logged_in": {
         "de": "Anmelden mit: downloadmanager login --server {server} --email {email}",
         "en": "Log in with: downloadmanager login --server {server} --email {email}",

@@ -16,7 +16,7 @@ from downloadmanager.cli.transfers import (
 )
 from downloadmanager.core.scan import ScanError, scan
 from downloadmanager.core.transfers.enqueue import check_attachments, check_note, queue_studies
-from downloadmanager.core.errors import AppError
+from downloadmanager.core.errors import AppError, InputError
 from downloadmanager.core.transfers.model import JobState
 from downloadmanager.core.transfers.settings import load_transfer_settings
 from downloadmanager.core.transfers.store import QueueStore
@@ -73,18 +73,17 @@ def run(args: argparse.Namespace) -> int:
             community = pool.submit(portal.community, args.community)
             result = scan(args.path)
             if community.result() is None:
-                raise CliError(f"Unknown community code {args.community!r} at "
-                               f"{portal.server}. Codes are case-sensitive; search with "
-                               f"'downloadmanager communities NAME'. Nothing was queued.")
+                raise InputError("unknown_community_code", community=args.community,
+                                 server=portal.server)
         studies = result.studies()
         if args.study:
             missing = set(args.study) - {s.study_instance_uid for s in studies}
             if missing:
-                raise CliError(f"Study {sorted(missing)[0]} is not on {args.path} "
-                               f"('downloadmanager scan {args.path}' lists the studies).")
+                raise InputError("study_not_on_medium", study=sorted(missing)[0],
+                                 path=args.path)
             studies = [s for s in studies if s.study_instance_uid in args.study]
         if not studies:
-            raise CliError(f"No DICOM study found on {args.path}; nothing was queued.")
+            raise InputError("no_study_on_medium", path=args.path)
     except ScanError as exc:
         print(f"downloadmanager upload: {describe(exc)}", file=sys.stderr)
         return EXIT_USAGE

@@ -276,6 +276,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "de": "Das Portal kennt die Empfänger-Gemeinschaft {community} nicht.",
         "en": "The portal does not know the recipient community {community}.",
     },
+    "unknown_community_code": {
+        "de": ("Unbekannter Gemeinschafts-Code '{community}' bei {server} (Groß- und "
+               "Kleinschreibung zählen). Es wurde nichts eingereiht."),
+        "en": ("Unknown community code '{community}' at {server} (codes are case-sensitive). "
+               "Nothing was queued."),
+    },
+    "study_not_on_medium": {
+        "de": "Die Studie {study} ist nicht auf {path}.",
+        "en": "Study {study} is not on {path}.",
+    },
+    "no_study_on_medium": {
+        "de": "Auf {path} wurde keine DICOM-Studie gefunden; es wurde nichts eingereiht.",
+        "en": "No DICOM study found on {path}; nothing was queued.",
+    },
     # -- preparing an upload (staging) -----------------------------------------------
     "staging_disk_ran_full": {
         "de": "Beim Vorbereiten der Untersuchung in {path} ist die Festplatte voll gelaufen. Nichts ist verloren.",
