@@ -214,6 +214,19 @@ class Cli:
         return subprocess.Popen(self.command(*args), env=self.env, cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
+    def login(self, server: str, setup: PortalSetup):
+        """``downloadmanager login`` at SERVER as SETUP's sender; returns the finished process."""
+        return self.run("login", "--server", server, "--email", setup.email,
+                        "--password-stdin", stdin=setup.password + "\n")
+
+    def write_transfer_settings(self, **values) -> None:
+        """Write the settings file with these upload settings (the rest default)."""
+        import json
+
+        config = self.home / "config"
+        config.mkdir(parents=True, exist_ok=True)
+        (config / "settings.json").write_text(json.dumps({"version": 2, "transfers": values}))
+
 
 @pytest.fixture
 def cli(tmp_path) -> Cli:

@@ -41,12 +41,6 @@ def _port(url: str) -> int:
     return int(url.rsplit(":", 1)[1].split("/")[0])
 
 
-def _write_settings(home, **values):
-    config = home / "config"
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "settings.json").write_text(json.dumps({"version": 2, "transfers": values}))
-
-
 def _job(cli):
     return json.loads(cli.run("transfers", "list", "--json").stdout)[0]
 
@@ -54,14 +48,13 @@ def _job(cli):
 def test_kill_9_at_random_points_then_restart_completes(cli, real_portal, tmp_path):
     chunk = 256 * KIB
     study_source(tmp_path / "medium", series=2, per_series=12, rows=256, columns=256)
-    _write_settings(cli.home, chunk_size=chunk, max_chunk_size=chunk)
+    cli.write_transfer_settings(chunk_size=chunk, max_chunk_size=chunk)
     rng = random.Random(20261127)
     # Slow enough (about 6 s for the study) that every kill point is reached
     # while uploading, whatever the machine's load.
     with TcpProxy(("127.0.0.1", _port(real_portal.url)), rate=512 * KIB) as proxy:
         server = f"http://127.0.0.1:{proxy.port}"
-        login = cli.run("login", "--server", server, "--email", real_portal.email,
-                        "--password-stdin", stdin=real_portal.password + "\n")
+        login = cli.login(server, real_portal)
         assert login.returncode == 0, login.stderr
         queued = cli.run("upload", str(tmp_path / "medium"), "--community", COMMUNITY,
                          "--no-wait")
@@ -182,14 +175,13 @@ def test_cut_every_two_mib_with_50ms_rtt(dm_home, memory_keyring, real_portal, t
 
 def test_pause_and_cancel_from_another_process_while_run_is_busy(cli, real_portal, tmp_path):
     study_source(tmp_path / "medium", series=2, per_series=10, rows=256, columns=256)
-    _write_settings(cli.home, chunk_size=128 * KIB, max_chunk_size=128 * KIB)
+    cli.write_transfer_settings(chunk_size=128 * KIB, max_chunk_size=128 * KIB)
     # About 20 s for the whole study: pause and cancel land mid-upload even
     # though every look at the queue starts a process (2-4 s each on a loaded
     # 2-core machine, and the upload no longer waits for staging to end).
     with TcpProxy(("127.0.0.1", _port(real_portal.url)), rate=128 * KIB) as proxy:
         server = f"http://127.0.0.1:{proxy.port}"
-        assert cli.run("login", "--server", server, "--email", real_portal.email,
-                       "--password-stdin", stdin=real_portal.password + "\n").returncode == 0
+        assert cli.login(server, real_portal).returncode == 0
         assert cli.run("upload", str(tmp_path / "medium"), "--community", COMMUNITY,
                        "--no-wait").returncode == 0
         job_id = str(_job(cli)["id"])

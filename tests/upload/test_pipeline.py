@@ -141,8 +141,7 @@ def test_pause_while_staging_and_uploading_then_resume(dm_home, real_portal, stu
 
 def test_cli_says_the_cd_can_be_removed(cli, real_portal, tmp_path):
     study_source(tmp_path / "medium", series=1, per_series=3)
-    login = cli.run("login", "--server", real_portal.url, "--email", real_portal.email,
-                    "--password-stdin", stdin=real_portal.password + "\n")
+    login = cli.login(real_portal.url, real_portal)
     assert login.returncode == 0, login.stderr
     cli.env["LANG"] = "de_DE.UTF-8"
     cli.env.pop("LC_ALL", None)
@@ -160,15 +159,11 @@ def test_cli_says_the_cd_can_be_removed(cli, real_portal, tmp_path):
 def test_kill_9_while_staging_and_uploading_then_restart(cli, real_portal, tmp_path):
     chunk = 128 * KIB
     study_source(tmp_path / "medium", series=2, per_series=10, rows=256, columns=256)
-    config = cli.home / "config"
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "transfers.json").write_text(json.dumps({"chunk_size": chunk,
-                                                       "max_chunk_size": chunk}))
+    cli.write_transfer_settings(chunk_size=chunk, max_chunk_size=chunk)
     port = int(real_portal.url.rsplit(":", 1)[1])
     with TcpProxy(("127.0.0.1", port)) as proxy:
         server = f"http://127.0.0.1:{proxy.port}"
-        login = cli.run("login", "--server", server, "--email", real_portal.email,
-                        "--password-stdin", stdin=real_portal.password + "\n")
+        login = cli.login(server, real_portal)
         assert login.returncode == 0, login.stderr
         queued = cli.run("upload", str(tmp_path / "medium"), "--community", COMMUNITY,
                          "--no-wait")
