@@ -209,15 +209,14 @@ class JobRunner:
         # Keys the stored upload URL until the real manifest (and fingerprint) exists.
         job.fingerprint = job.fingerprint or prepare.layout_fingerprint
         prepare.start()
+        holds_some = True  # also when asking fails unexpectedly: staging stops
         try:
             holds_some = self._portal_holds_some(job)
-        except BaseException:
-            prepare.stop()
-            prepare.bundle.close()
-            raise
+        finally:
+            if holds_some:
+                prepare.stop()
+                prepare.bundle.close()
         if holds_some:
-            prepare.stop()
-            prepare.bundle.close()
             return self._prepare(store.get_job(job.id))
         prepare.proceed()
         tus = self._tus()
