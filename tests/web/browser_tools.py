@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 AXE = Path(__file__).resolve().parents[1] / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -18,11 +19,17 @@ def wait_for(driver, predicate, timeout: float = 15.0):
 
 
 def enter_code(driver, url: str, code: str, birth_date: str) -> None:
-    """Type the code and birth date on the start page and send the form."""
+    """Type the code and birth date on the start page, send the form and wait for the answer page.
+
+    Waiting matters: a caller that opens the next page at once would abort this
+    submission in the browser, and the portal might never count the attempt.
+    """
     driver.get(f"{url}/")
     driver.find_element(By.ID, "code").send_keys(code)
     driver.find_element(By.ID, "birth_date").send_keys(birth_date)
-    driver.find_element(By.CSS_SELECTOR, "form[action='/code'] button[type=submit]").click()
+    button = driver.find_element(By.CSS_SELECTOR, "form[action='/code'] button[type=submit]")
+    button.click()
+    wait_for(driver, expected_conditions.staleness_of(button))
 
 
 def shown(driver) -> tuple[str, str] | None:

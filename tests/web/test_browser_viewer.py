@@ -67,6 +67,8 @@ def test_lockout_message_in_the_browser(web_study, browser):
     from portal.codes import MAX_FAILED_BIRTH_DATES
     for _ in range(MAX_FAILED_BIRTH_DATES):
         enter_code(browser, web_study.portal.url, web_study.code, "01.01.1901")
+        error = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".error"))
+        assert "gesperrt" not in error.text  # each wrong date counted, none locked yet
     enter_code(browser, web_study.portal.url, web_study.code, web_study.birth_date)
     error = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".error"))
     assert "gesperrt" in error.text
