@@ -17,10 +17,12 @@ import os
 import re
 import secrets
 import time
-import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import BinaryIO, Iterable
+
+from portal.direct_io import DirectAppender, open_direct
+from portal.pools import shared_pool
 
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _READ_SIZE = 1024 * 1024
@@ -50,17 +52,9 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-_sync_pool: ThreadPoolExecutor | None = None
-_sync_pool_lock = threading.Lock()
-
-
 def _background_syncs() -> ThreadPoolExecutor:
-    """The threads that fsync blobs ahead of their commit (created on first use)."""
-    global _sync_pool
-    with _sync_pool_lock:
-        if _sync_pool is None:
-            _sync_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="blob-sync")
-        return _sync_pool
+    """The threads that fsync blobs ahead of their commit."""
+    return shared_pool("blob-sync", 4)
 
 
 def _parallel(func, items: list) -> None:
@@ -77,12 +71,25 @@ class PendingBlob:
     """A blob being written: bytes go to a temporary file and are hashed on the way.
 
     Use :meth:`BlobStore.begin`; then :meth:`write` any number of times,
-    and either :meth:`BlobStore.commit` or :meth:`discard` it.
+    and either :meth:`BlobStore.commit` or :meth:`discard` it. With DIRECT
+    the bytes go to disk with direct I/O where the system has it
+    (:class:`portal.direct_io.DirectAppender`): no page-cache pages to fill
+    and write back, and the fsync has little left to do.
     """
 
-    def __init__(self, temp_path: Path) -> None:
+    def __init__(self, temp_path: Path, direct: bool = False) -> None:
         self.temp_path = temp_path
         self._file: BinaryIO | None = open(temp_path, "wb")
+        self._appender: DirectAppender | None = None
+        if direct:
+            direct_fd = open_direct(temp_path)
+            if direct_fd is not None:
+                try:
+                    self._appender = DirectAppender(self._file.fileno(), direct_fd, 0)
+                except BaseException:
+                    os.close(direct_fd)
+                    self._file.close()
+                    raise
         self._hash = hashlib.sha256()
         self.size = 0
         self._durable = False  # fsynced (the temporary file's bytes are on disk)
@@ -92,9 +99,22 @@ class PendingBlob:
         """Append DATA to the blob."""
         if self._file is None:
             raise BlobStoreError("blob already finished")
-        self._file.write(data)
+        if self._appender is not None:
+            self._appender.append([data])
+        else:
+            self._file.write(data)
         self._hash.update(data)
         self.size += len(data)
+
+    def _finish_direct(self, *, keep: bool) -> None:
+        """Write the direct appender's last partial block (if KEEP) and free its buffer."""
+        appender, self._appender = self._appender, None
+        if appender is not None:
+            try:
+                if keep:
+                    appender.finish()
+            finally:
+                appender.close()
 
     @property
     def sha256(self) -> str:
@@ -108,6 +128,7 @@ class PendingBlob:
         or :meth:`BlobStore.commit_many`) or to :meth:`sync_in_background`.
         """
         if self._file is not None:
+            self._finish_direct(keep=True)
             self._file.flush()
             if sync:
                 os.fsync(self._file.fileno())
@@ -151,6 +172,7 @@ class PendingBlob:
 
     def discard(self) -> None:
         """Drop the temporary file; nothing is stored."""
+        self._finish_direct(keep=False)
         if self._file is not None:
             self._file.close()
             self._file = None
@@ -186,6 +208,10 @@ class BlobStore:
         """True if the blob is stored."""
         return self.path(sha256).is_file()
 
+    def make_folder(self, sha256: str) -> None:
+        """Create the folder the blob SHA256 will live in (ahead of its commit)."""
+        self.path(sha256).parent.mkdir(parents=True, exist_ok=True)
+
     def open(self, sha256: str) -> BinaryIO:
         """Open the blob for binary reading; raises FileNotFoundError if missing."""
         return open(self.path(sha256), "rb")
@@ -195,9 +221,9 @@ class BlobStore:
         return self.path(sha256).stat().st_size
 
     # -- writing -------------------------------------------------------------
-    def begin(self) -> PendingBlob:
-        """Start writing a blob whose hash is not known yet."""
-        return PendingBlob(self._tmp / f"{secrets.token_hex(12)}.part")
+    def begin(self, *, direct: bool = False) -> PendingBlob:
+        """Start writing a blob whose hash is not known yet (DIRECT: see :class:`PendingBlob`)."""
+        return PendingBlob(self._tmp / f"{secrets.token_hex(12)}.part", direct=direct)
 
     def commit(self, pending: PendingBlob, expected_sha256: str | None = None) -> tuple[str, bool]:
         """Move a finished PendingBlob to its content address.

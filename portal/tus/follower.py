@@ -1,38 +1,58 @@
 """Verify as it arrives: hash, store and parse a bundle's members while its bytes come in.
 
-After every PATCH that stored bytes the ingest worker lets the upload's
-:class:`BundleFollower` (in one background thread) read the members that are
-now complete in the upload file: each is streamed through SHA-256 into a pending (not yet committed)
-blob and its DICOM header parsed. When the last byte arrives, ingest
-(:mod:`portal.ingest`) checks the manifest against these results instead of
-reading the whole bundle again, so the receipt follows the last byte
-closely. Nothing is decided here: ingest applies exactly the same checks,
-and a member the follower did not prepare (a portal restart, a tar feature
-it does not follow, any error) takes the ordinary path.
+After every PATCH that stored bytes (and every 16 MiB within a long one)
+the ingest worker lets the upload's :class:`BundleFollower` read the members
+that are now complete in the upload file: one thread walks the tar headers,
+and a small shared pool streams each member through SHA-256 into a pending
+(not yet committed) blob, written with direct I/O, makes the folder the blob
+will be committed to, and parses its DICOM header. When the last byte
+arrives, ingest (:mod:`portal.ingest`) checks the manifest against these
+results instead of reading the whole bundle again, so the receipt follows
+the last byte closely. Nothing is decided here: ingest applies exactly the
+same checks, and a member the follower did not prepare (a portal restart, a
+tar feature it does not follow, any error) takes the ordinary path.
 
 The follower reads up to the file's current size, which may include bytes a
 running request wrote but has not committed yet and a later request may
-replace (a checksum mismatch, a superseded request). That is safe because ingest uses a prepared member only when its SHA-256 equals
-the manifest's — then those were the right bytes — and otherwise reads the
+replace (a checksum mismatch, a superseded request). That is safe because
+ingest uses a prepared member only when its SHA-256 equals the manifest's — then those were the right bytes — and otherwise reads the
 member again from the final file.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import tarfile
 import threading
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from portal.blobstore import BlobStore, PendingBlob
+from portal.direct_io import DirectReader
+from portal.pools import shared_pool
 
 log = logging.getLogger(__name__)
 
 _BLOCK = 512
 _READ_SIZE = 1024 * 1024
-_MANIFEST = "manifest.json"
+# The header is parsed from the member's first bytes; longer headers (rare)
+# are read from the blob file instead.
+_HEAD_BYTES = 128 * 1024
+# Members up to this size are copied out of the read window and prepared by
+# the shared pool, a few at a time: creating, writing (direct I/O waits for
+# the disk) and hashing one member overlaps with the next. Larger members are
+# streamed through the window by the follower's own thread.
+_POOLED_MAX = 4 * 1024 * 1024
+_PREPARE_THREADS = 2  # more only compete with the request handling for the GIL
+_IN_FLIGHT = 8  # members copied and waiting in the pool, per follower
+
+
+
+def _prepare_pool() -> ThreadPoolExecutor:
+    """The threads that prepare members of every followed upload."""
+    return shared_pool("ingest-prepare", _PREPARE_THREADS)
 
 
 @dataclass
@@ -68,46 +88,70 @@ class BundleFollower:
             self.scheduled = False
             if self.stopped:
                 return
+            in_flight: deque[tuple[str, Future]] = deque()
             try:
-                with open(self.path, "rb") as handle:
-                    committed = os.fstat(handle.fileno()).st_size
-                    while self.position + _BLOCK <= committed:
-                        handle.seek(self.position)
-                        block = handle.read(_BLOCK)
-                        if len(block) < _BLOCK or block == bytes(_BLOCK):
-                            self.stopped = True
-                            return
-                        info = tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
-                        if info.isdir():
-                            self.position += _BLOCK
-                            continue
-                        if not info.isreg():
-                            self.stopped = True  # links, pax, long names: ingest decides
-                            return
-                        end = self.position + _BLOCK + info.size
-                        if end > committed:
-                            return
-                        if info.name.startswith("dicom/") and info.name not in self._members:
-                            self._members[info.name] = self._prepare(
-                                handle, self.position + _BLOCK, info.size, read_header)
-                        self.position = end + (-info.size) % _BLOCK
+                # Direct I/O both ways: the upload file was written past the
+                # page cache, and so are the blobs (docs/benchmarks.md).
+                with DirectReader(self.path) as reader:
+                    self._walk(reader, in_flight, read_header)
             except Exception:  # never fatal: ingest reads what is not prepared
                 log.warning("following upload file %s stopped", self.path.name, exc_info=True)
                 self.stopped = True
+            finally:
+                while in_flight:
+                    self._collect(*in_flight.popleft())
 
-    def _prepare(self, handle, offset: int, size: int, read_header) -> Prepared:
-        handle.seek(offset)
-        pending = self.blobs.begin()
+    def _walk(self, reader: DirectReader, in_flight: deque, read_header) -> None:
+        """Walk the tar headers from ``position`` to the end of the committed bytes."""
+        committed = reader.size()
+        while self.position + _BLOCK <= committed:
+            block = bytes(reader.read(self.position, _BLOCK))
+            if len(block) < _BLOCK or block == bytes(_BLOCK):
+                self.stopped = True
+                return
+            info = tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
+            if info.isdir():
+                self.position += _BLOCK
+                continue
+            if not info.isreg():
+                self.stopped = True  # links, pax, long names: ingest decides
+                return
+            offset, end = self.position + _BLOCK, self.position + _BLOCK + info.size
+            if end > committed:
+                return
+            if info.name.startswith("dicom/") and info.name not in self._members:
+                if info.size <= _POOLED_MAX:
+                    data = _read_exactly(reader, offset, info.size)
+                    if len(in_flight) >= _IN_FLIGHT:
+                        self._collect(*in_flight.popleft())
+                    in_flight.append((info.name, _prepare_pool().submit(
+                        self._prepare, [data], offset, info.size, read_header)))
+                else:
+                    self._members[info.name] = self._prepare(
+                        _window_pieces(reader, offset, info.size), offset, info.size,
+                        read_header)
+            self.position = end + (-info.size) % _BLOCK
+
+    def _collect(self, name: str, future: Future) -> None:
+        try:
+            self._members[name] = future.result()
+        except Exception:  # that member is read again by ingest
+            log.warning("preparing a member of upload file %s failed", self.path.name,
+                        exc_info=True)
+
+    def _prepare(self, pieces, offset: int, size: int, read_header) -> Prepared:
+        """Hash PIECES (the member's bytes, in order) into a pending blob and parse its header."""
+        pending = self.blobs.begin(direct=True)
         head = b""  # the member's first bytes: its header is parsed from them
         try:
-            left = size
-            while left:
-                data = handle.read(min(_READ_SIZE, left))
-                if not data:
-                    raise OSError("upload file shorter than its committed offset")
-                head = head or data
+            written = 0
+            for data in pieces:
+                if not head:
+                    head = data if len(data) >= size else bytes(data[:_HEAD_BYTES])
                 pending.write(data)
-                left -= len(data)
+                written += len(data)
+            if written != size:
+                raise OSError("upload file shorter than its committed offset")
             pending.close(sync=False)
         except BaseException:
             pending.discard()
@@ -119,8 +163,10 @@ class BundleFollower:
             pending.discard()
             kept, header_path = None, self.blobs.path(sha)
         else:
-            # To disk while the upload goes on, not all at once after its last byte.
+            # To disk while the upload goes on, not all at once after its last byte;
+            # its folder too (a fresh store makes one for almost every blob).
             pending.sync_in_background()
+            self.blobs.make_folder(sha)
         try:
             header, not_dicom = read_header(header_path, head, size), False
         except ValueError:
@@ -145,3 +191,19 @@ class BundleFollower:
                 if prepared.pending is not None:
                     prepared.pending.discard()
             self._members.clear()
+
+
+def _read_exactly(reader: DirectReader, offset: int, size: int) -> bytes:
+    """SIZE bytes at OFFSET as one bytes object (shorter only if the file is)."""
+    return b"".join(bytes(piece) for piece in _window_pieces(reader, offset, size))
+
+
+def _window_pieces(reader: DirectReader, offset: int, size: int):
+    """The bytes at OFFSET..OFFSET+SIZE as views of the reader's window, in order."""
+    position, end = offset, offset + size
+    while position < end:
+        data = reader.read(position, min(_READ_SIZE, end - position))
+        if not data:
+            return
+        yield data
+        position += len(data)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from starlette.requests import ClientDisconnect, Request
 
+from portal.pools import shared_pool
 from portal.tus.headers import TusError
 from portal.tus.writer import ChunkWriter, Superseded
 
@@ -26,15 +27,9 @@ FLUSH_BYTES = 4 * 1024 * 1024
 # While a long request comes in, the verifier is told about new bytes this often.
 NOTIFY_BYTES = 16 * 1024 * 1024
 
-_executor: ThreadPoolExecutor | None = None
-
-
 def io_executor() -> ThreadPoolExecutor:
     """The thread pool for upload file I/O (shared by all requests, created on first use)."""
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="tus-io")
-    return _executor
+    return shared_pool("tus-io", 16)
 
 
 async def run_io(func, *args):

@@ -15,7 +15,7 @@ in the database, and the offset update is conditional on the old offset, so
 the offset never goes back and never covers bytes that are not on disk.
 
 Where the file system allows it (Linux), bytes go to disk with direct I/O
-(:mod:`portal.tus.direct`), past the page cache; elsewhere they are written
+(:mod:`portal.direct_io`), past the page cache; elsewhere they are written
 buffered, with writeback started early and written pages released.
 
 All methods here do blocking I/O: call them from a worker thread.
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
-from portal.tus.direct import DirectAppender, open_direct
+from portal.direct_io import DirectAppender, open_direct
 from portal.tus.store import UploadStore
 
 

@@ -62,3 +62,26 @@ def test_a_blob_syncing_in_the_background_can_be_discarded(tmp_path):
     pending.discard()
     assert not pending.temp_path.exists()
     assert not list((tmp_path / "blobs").glob("??/??/*"))
+
+
+def test_a_blob_written_with_direct_io_holds_exactly_its_bytes(tmp_path):
+    """Pieces of every alignment, as the verifier writes them while an upload arrives."""
+    from portal import direct_io
+
+    store = BlobStore(tmp_path / "blobs")
+    pieces = [os.urandom(n) for n in (1, 4095, 4097, 1_000_003, 8 * 1024 * 1024 + 11, 7)]
+    data = b"".join(pieces)
+    pooled = len(direct_io._pool)
+    pending = store.begin(direct=True)
+    for piece in pieces:
+        pending.write(memoryview(piece))
+    pending.sync_in_background()
+    sha, created = store.commit(pending, hashlib.sha256(data).hexdigest())
+    assert created and pending.durable
+    assert store.path(sha).read_bytes() == data
+    assert len(direct_io._pool) >= max(pooled, 1)  # its staging buffer is back in the pool
+
+    discarded = store.begin(direct=True)
+    discarded.write(b"x" * 10_000)
+    discarded.discard()
+    assert not discarded.temp_path.exists()

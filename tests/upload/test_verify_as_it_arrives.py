@@ -101,11 +101,17 @@ def test_a_wrong_hash_and_a_non_dicom_member_are_caught_while_arriving(real_port
     assert not list(blobs.root.joinpath("tmp").glob("*.part"))
 
 
-def test_members_are_verified_while_one_long_request_arrives(real_portal, tmp_path, caplog):
+@pytest.mark.parametrize("pooled", [True, False])
+def test_members_are_verified_while_one_long_request_arrives(real_portal, tmp_path, caplog,
+                                                             monkeypatch, pooled):
     """The whole bundle in one PATCH (as a fast line sends it): the portal reads the
-    members complete so far while the request's body is still coming in."""
+    members complete so far while the request's body is still coming in. Small
+    members are prepared in the shared pool, large ones streamed by the follower."""
     from downloadmanager.core.transfers.throttle import BandwidthLimiter
+    from portal.tus import follower
 
+    if not pooled:
+        monkeypatch.setattr(follower, "_POOLED_MAX", 64 * KIB)
     caplog.set_level(logging.INFO, logger="portal.ingest")
     _, items, manifest = _study(tmp_path, series=2, per_series=30, rows=512, columns=512)
     assert sum(i.size for i in items) > 30 * 1024 * KIB

@@ -1,4 +1,4 @@
-"""Direct-I/O appends of tus bytes (portal.tus.direct), on real files.
+"""Direct-I/O appends of tus bytes (portal.direct_io), on real files.
 
 Where the test folder's file system refuses ``O_DIRECT`` (older tmpfs,
 Windows, macOS) the direct tests skip; the protocol test covers the whole
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.tus import direct
-from portal.tus.direct import BLOCK, STAGING_BYTES, DirectAppender, open_direct
+from portal import direct_io as direct
+from portal.direct_io import BLOCK, STAGING_BYTES, DirectAppender, open_direct
 from tests.portal.test_tus_protocol import hold_ingest, idle, tus, upload_file  # noqa: F401
 
 
@@ -106,8 +106,8 @@ def test_patches_with_unaligned_sizes_arrive_exactly(tus):  # noqa: F811
 
 _DISK_ERROR_SCRIPT = r"""
 import mmap, os, resource, signal, sys
-from portal.tus import direct
-from portal.tus.direct import DirectAppender, open_direct
+from portal import direct_io as direct
+from portal.direct_io import DirectAppender, open_direct
 path = sys.argv[1]
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 open(path, "wb").close()
@@ -148,3 +148,45 @@ def test_a_disk_error_comes_out_as_itself_and_frees_the_buffer(tmp_path):
     if result.stdout.strip() == "SKIP":
         pytest.skip(f"{tmp_path} refuses O_DIRECT")
     assert result.stdout.split() == ["OSError", str(errno.EFBIG)], result.stdout + result.stderr
+
+
+def _reader_checks(path: Path, data: bytes) -> None:
+    """Reads at offsets inside, across and past the reader's window give the file's bytes."""
+    with direct.DirectReader(path) as reader:
+        assert reader.size() == len(data)
+        for offset, length in [(0, 512), (1, BLOCK), (STAGING_BYTES - 100, 1000),
+                               (BLOCK * 3 + 17, 1_000_003), (len(data) - 10, 512),
+                               (len(data), 512), (512, 512), (len(data) + BLOCK, 10)]:
+            got = bytes(reader.read(offset, length))
+            assert got == data[offset:offset + length], (offset, length)
+        # The file grows (the upload goes on): the new bytes are read too.
+        more = os.urandom(3 * BLOCK + 5)
+        with open(path, "ab") as handle:
+            handle.write(more)
+        assert reader.size() == len(data) + len(more)
+        assert bytes(reader.read(len(data) - 3, len(more) + 3)) == (data + more)[len(data) - 3:]
+        with pytest.raises(ValueError):
+            reader.read(0, STAGING_BYTES)
+
+
+def test_the_reader_gives_the_file_bytes_at_any_offset(tmp_path):
+    path = tmp_path / "upload"
+    data = os.urandom(2 * STAGING_BYTES + 1234)
+    path.write_bytes(data)
+    os.sync()  # on disk, as the upload's direct writes leave it
+    if open_direct(path, os.O_RDONLY) is None:
+        pytest.skip(f"{tmp_path} refuses O_DIRECT")
+    with direct.DirectReader(path) as reader:
+        reader.read(0, 1)
+        assert reader._direct_fd is not None  # it did read past the page cache
+    _reader_checks(path, data)
+
+
+def test_the_reader_falls_back_to_buffered_reads_when_direct_ones_are_refused(tmp_path,
+                                                                              monkeypatch):
+    path = tmp_path / "upload"
+    data = os.urandom(STAGING_BYTES + 99_999)
+    path.write_bytes(data)
+    # 256-byte "blocks": direct reads at offsets no device accepts (EINVAL).
+    monkeypatch.setattr(direct, "BLOCK", 256)
+    _reader_checks(path, data)

@@ -1,4 +1,4 @@
-"""Appending upload bytes with direct I/O (``O_DIRECT``), past the page cache.
+"""Writing and reading upload and blob bytes with direct I/O (``O_DIRECT``), past the page cache.
 
 Why: a buffered write copies every byte into freshly allocated page-cache
 pages which the kernel then writes back; on the benchmark VM (whose free
@@ -19,9 +19,15 @@ to the device's block size. So the bytes are staged in an ``mmap`` buffer
   written through the ordinary (buffered) descriptor in :meth:`finish`, and
   the next request rewrites it.
 
+The same appender writes the blobs the verifier makes while an upload
+arrives (:meth:`portal.blobstore.BlobStore.begin` with ``direct=True``), and
+:class:`DirectReader` reads the upload file back for it: the bytes were
+written past the page cache, so a buffered read would first fill fresh
+page-cache pages from the disk and then copy them.
+
 Where ``O_DIRECT`` does not exist (Windows, macOS) or the file system refuses
 it (``EINVAL``, e.g. tmpfs), :func:`open_direct` returns None or the
-appender switches itself to buffered writes; callers then keep their normal
+appender (reader) switches itself to buffered writes (reads); callers then keep their normal
 path. Durability is unchanged: the caller fsyncs before it answers.
 
 All methods do blocking I/O: call them from a worker thread.
@@ -70,12 +76,13 @@ def _give_back(buffer: mmap.mmap) -> None:
         pass
 
 
-def open_direct(path: os.PathLike | str) -> int | None:
-    """A write-only ``O_DIRECT`` descriptor for PATH, or None where direct I/O is unavailable."""
+def open_direct(path: os.PathLike | str, mode: int = os.O_WRONLY) -> int | None:
+    """An ``O_DIRECT`` descriptor for PATH (write-only unless MODE says), or None where
+    direct I/O is unavailable."""
     if not _O_DIRECT:
         return None
     try:
-        return os.open(path, os.O_WRONLY | _O_DIRECT)
+        return os.open(path, mode | _O_DIRECT)
     except OSError as exc:
         if exc.errno in _REFUSED:
             return None
@@ -183,3 +190,86 @@ class DirectAppender:
             self._view.release()
             _give_back(self._buffer)
             self._buffer = None
+
+
+class DirectReader:
+    """Reads ranges of a file (one growing at its end is fine), with direct I/O where it works.
+
+    :meth:`read` serves from a page-aligned window of up to
+    ``STAGING_BYTES`` that is refilled with one aligned read whenever a
+    range is outside it; sequential readers thus cost one system call per
+    window and no page-cache pages.
+    """
+
+    def __init__(self, path: os.PathLike | str) -> None:
+        # Unbuffered: the window is the only copy (readinto also works on Windows,
+        # which has no preadv).
+        self._file = open(path, "rb", buffering=0)
+        self._direct_fd = open_direct(path, os.O_RDONLY)
+        self._buffer: mmap.mmap | None = _take_buffer()
+        self._view = memoryview(self._buffer)
+        self._base = 0  # file offset of _view[0]
+        self._fill = 0  # valid bytes in the window
+
+    def size(self) -> int:
+        """The file's current size."""
+        return os.fstat(self._file.fileno()).st_size
+
+    def read(self, offset: int, length: int) -> memoryview:
+        """Up to LENGTH bytes at OFFSET (fewer only at the end of the file).
+
+        The view is valid until the next call. LENGTH may be at most
+        ``STAGING_BYTES - BLOCK``.
+        """
+        if length > STAGING_BYTES - BLOCK:
+            raise ValueError(f"read of {length} bytes is larger than the window")
+        if offset < self._base or offset + length > self._base + self._fill:
+            self._refill(offset - offset % BLOCK)
+        start = offset - self._base
+        return self._view[start:start + max(0, min(length, self._fill - start))]
+
+    def _refill(self, base: int) -> None:
+        self._base, self._fill = base, 0
+        if self._direct_fd is not None:
+            try:
+                self._fill = _pread_direct(self._direct_fd, self._view, base)
+                return
+            except OSError as exc:
+                if exc.errno not in _REFUSED:
+                    raise
+                os.close(self._direct_fd)
+                self._direct_fd = None
+        self._file.seek(base)
+        while self._fill < len(self._view):
+            got = self._file.readinto(self._view[self._fill:])
+            if not got:
+                break
+            self._fill += got
+
+    def close(self) -> None:
+        """Close the descriptors and return the window to the pool (idempotent)."""
+        if self._direct_fd is not None:
+            os.close(self._direct_fd)
+            self._direct_fd = None
+        if self._buffer is not None:
+            self._file.close()
+            self._view.release()
+            _give_back(self._buffer)
+            self._buffer = None
+
+    def __enter__(self) -> "DirectReader":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def _pread_direct(fd: int, view: memoryview, offset: int) -> int:
+    """Fill VIEW from OFFSET (both block aligned) as far as the file goes; returns the count."""
+    got = 0
+    while got < len(view):
+        n = os.preadv(fd, [view[got:]], offset + got)
+        got += n
+        if n == 0 or n % BLOCK:
+            break  # the end of the file (a direct read is short only there)
+    return got
