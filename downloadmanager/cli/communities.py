@@ -8,7 +8,7 @@ import sys
 
 from downloadmanager.cli.messages import describe
 from downloadmanager.core.errors import AppError
-from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
+from downloadmanager.cli.login import add_portal_options, portal_from_args
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         portal = portal_from_args(args)
         found = portal.search_communities(args.query)
-    except (CliError, AppError) as exc:
+    except AppError as exc:
         print(f"downloadmanager communities: {describe(exc)}", file=sys.stderr)
         return 2
     if args.json:

@@ -32,7 +32,7 @@ from downloadmanager.core.dicomnet import (
 )
 from downloadmanager.core.dicomnet.journal import SentJournal
 from downloadmanager.core.dicomnet.nodes import Timeouts, TlsOptions
-from downloadmanager.cli.messages import cli_language
+from downloadmanager.cli.messages import cli_language, describe
 from downloadmanager.core.scan import ScanError, scan
 
 #: Exit codes of ``send`` (also in docs/cli.md).
@@ -121,7 +121,7 @@ def run_echo(args: argparse.Namespace) -> int:
         node = resolve_node(args.node, args.calling_aet)
         result = echo(node, timeout=args.timeout)
     except DicomNetError as exc:
-        print(f"downloadmanager echo: {exc.message(cli_language())}", file=sys.stderr)
+        print(f"downloadmanager echo: {describe(exc)}", file=sys.stderr)
         return 1
     print(f"{node.spec}: {result.text}")
     return 0 if result.ok else 1
@@ -155,7 +155,7 @@ def run_send(args: argparse.Namespace) -> int:
         if args.timeout is not None:
             Timeouts(dimse=args.timeout)  # validates
     except DicomNetError as exc:
-        print(f"downloadmanager send: {exc.message(lang)}", file=sys.stderr)
+        print(f"downloadmanager send: {describe(exc, lang)}", file=sys.stderr)
         return 2
     try:
         result = scan(args.path)

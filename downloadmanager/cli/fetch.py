@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 
-from downloadmanager.cli.messages import cli_language
+from downloadmanager.cli.messages import cli_language, describe, say
 from downloadmanager.cli.formatting import format_date, format_size
 from downloadmanager.cli.dicomnet import add_reconcile_arguments, print_send_report, reconciliation_from_args
 from downloadmanager.core.access_code import AccessCodeError, parse_birth_date, parse_code_input
@@ -24,16 +24,6 @@ from downloadmanager.core.download.job import DownloadJob, redeem_and_list
 from downloadmanager.core.errors import AppError
 from downloadmanager.core.download.publish import OutputOptions
 from downloadmanager.core.settings import load_settings
-
-_TEXT = {
-    "de": {"no_server": "Kein Portal angegeben: --server URL verwenden (oder den QR-Code).",
-           "listing": "Studien hinter diesem Code (gültig bis {date}):",
-           "saved": "Gespeichert und geprüft: {n} Bilder in", "unknown_study": "Studie {uid} gehört nicht zu diesem Code."},
-    "en": {"no_server": "No portal given: use --server URL (or the QR code).",
-           "listing": "Studies behind this code (valid until {date}):",
-           "saved": "Saved and verified: {n} images in", "unknown_study": "Study {uid} does not belong to this code."},
-}
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``fetch`` subcommand."""
@@ -75,34 +65,34 @@ class _Progress:
 
 def run(args: argparse.Namespace) -> int:
     lang = cli_language()
-    text = _TEXT[lang]
     try:
         code = parse_code_input(args.code)
         birth = parse_birth_date(args.birth_date)
     except AccessCodeError as exc:
-        print(f"downloadmanager fetch: {exc.message(lang)}", file=sys.stderr)
+        print(f"downloadmanager fetch: {describe(exc, lang)}", file=sys.stderr)
         return 2
     settings = load_settings()
     server = args.server or code.portal_url or settings.portal_url
     target = args.to or settings.storage_folder
     if not server:
-        print(f"downloadmanager fetch: {text['no_server']}", file=sys.stderr)
+        print(f"downloadmanager fetch: {describe(AppError('no_portal_for_code'), lang)}",
+              file=sys.stderr)
         return 2
     node = None
     if args.send_to:
         try:
             node = resolve_node(args.send_to, args.calling_aet)
         except DicomNetError as exc:
-            print(f"downloadmanager fetch: {exc}", file=sys.stderr)
+            print(f"downloadmanager fetch: {describe(exc, lang)}", file=sys.stderr)
             return 2
     try:
         session = redeem_and_list(server, code, birth.isoformat())
     except AppError as exc:
-        print(f"downloadmanager fetch: {exc.message(lang)}", file=sys.stderr)
+        print(f"downloadmanager fetch: {describe(exc, lang)}", file=sys.stderr)
         return 1
     listing = [vars_of(s) for s in session.studies]
     if not args.json:
-        print(text["listing"].format(date=session.code_expires[:10]))
+        print(say("fetch_listing", lang, date=session.code_expires[:10]))
         for s in session.studies:
             print(f"  {s.patient_name}  {format_date(s.study_date)}  {s.study_description}  "
                   f"{'/'.join(s.modalities)}  {s.series_count} series, {s.instance_count} images, "
@@ -111,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
     if args.study:
         unknown = [u for u in args.study if u not in wanted]
         if unknown:
-            print(f"downloadmanager fetch: {text['unknown_study'].format(uid=unknown[0])}", file=sys.stderr)
+            error = AppError("study_not_behind_code", study=unknown[0])
+            print(f"downloadmanager fetch: {describe(error, lang)}", file=sys.stderr)
             return 2
         wanted = args.study
     if args.list:
@@ -119,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"code_expires": session.code_expires, "studies": listing}, indent=2))
         return 0
     if not target:
-        print("downloadmanager fetch: --to DIR is required", file=sys.stderr)
+        print(f"downloadmanager fetch: {describe(AppError('no_target_folder'), lang)}",
+              file=sys.stderr)
         return 2
     output = OutputOptions(layout="media" if args.dicomdir else "folder", zip=args.zip,
                            zip_compression="deflate" if args.deflate else "stored")
@@ -129,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = job.run()
     except AppError as exc:
-        print(f"\ndownloadmanager fetch: {exc.message(lang)}", file=sys.stderr)
+        print(f"\ndownloadmanager fetch: {describe(exc, lang)}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps({
@@ -139,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
             "send": result.send_report.as_json() if result.send_report else None,
         }, indent=2))
     else:
-        print(f"\n{text['saved'].format(n=result.instance_count)}")
+        print(f"\n{say('fetch_saved', lang, n=result.instance_count)}")
         for path in result.outputs:
             print(f"  {path}")
         if result.send_report is not None:

@@ -16,8 +16,8 @@ import threading
 
 from downloadmanager.cli.messages import cli_language, describe
 from downloadmanager.cli.dicomnet import add_reconcile_arguments, reconciliation_from_args
-from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
-from downloadmanager.core.dicomnet import DicomNetError, resolve_node
+from downloadmanager.cli.login import add_portal_options, portal_from_args
+from downloadmanager.core.dicomnet import resolve_node
 from downloadmanager.core.errors import AppError
 from downloadmanager.core.download.publish import OutputOptions
 from downloadmanager.core.inbox import InboxImporter, InboxOutcome
@@ -64,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
         if args.send_to:
             node = resolve_node(args.send_to, args.calling_aet)
         client = portal_from_args(args)
-    except (CliError, DicomNetError, AppError) as exc:
-        print(f"downloadmanager inbox: {describe(exc)}", file=sys.stderr)
+    except AppError as exc:
+        print(f"downloadmanager inbox: {describe(exc, lang)}", file=sys.stderr)
         return 2
     importer = InboxImporter(
         client.server, lambda: client.headers()["Authorization"].split(" ", 1)[1], args.community, args.to,
@@ -75,17 +75,14 @@ def run(args: argparse.Namespace) -> int:
         stop = threading.Event()
         try:
             importer.watch(args.interval, stop, on_outcome=lambda o: _print(o, args.json),
-                           on_error=lambda e: print(f"downloadmanager inbox: {_text(e, lang)}", file=sys.stderr))
+                           on_error=lambda e: print(f"downloadmanager inbox: {describe(e, lang)}", file=sys.stderr))
         except KeyboardInterrupt:
             stop.set()
         return 0
     try:
         report = importer.poll_once(lambda o: _print(o, args.json))
     except AppError as exc:
-        print(f"downloadmanager inbox: {exc.message(lang)}", file=sys.stderr)
+        print(f"downloadmanager inbox: {describe(exc, lang)}", file=sys.stderr)
         return 1
     return 0 if report.ok else 1
 
-
-def _text(exc: Exception, lang: str) -> str:
-    return exc.message(lang) if isinstance(exc, AppError) else str(exc)

@@ -22,10 +22,6 @@ from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.errors import AppError
 
 
-class CliError(Exception):
-    """An error to print (without traceback) before exiting with code 2."""
-
-
 def add_portal_options(parser: argparse.ArgumentParser) -> None:
     """Add --server, --email and --password-stdin to PARSER."""
     group = parser.add_argument_group("portal login")
@@ -54,12 +50,10 @@ def resolve_account(args: argparse.Namespace) -> Account:
     stored = load_account()
     server = normalise_server(args.server) if args.server else (stored.server if stored else None)
     if not server:
-        raise CliError("No portal given. Log in first: downloadmanager login --server URL "
-                       "--email E (or pass --server).")
+        raise AppError("no_portal_given")
     email = args.email or (stored.email if stored and stored.server == server else None)
     if not email:
-        raise CliError(f"No account for {server}. Log in first: downloadmanager login "
-                       f"--server {server} --email E (or pass --email).")
+        raise AppError("no_account_for_portal", server=server)
     return Account(server, email)
 
 

@@ -18,6 +18,27 @@ HINTS: dict[str, dict[str, str]] = {
         "de": "Gemeinschaften suchen mit: downloadmanager communities NAME",
         "en": "Search communities with: downloadmanager communities NAME",
     },
+    "no_portal_given": {
+        "de": "Zuerst anmelden: downloadmanager login --server URL --email E (oder --server angeben)",
+        "en": "Log in first: downloadmanager login --server URL --email E (or pass --server)",
+    },
+    "no_account_for_portal": {
+        "de": "Zuerst anmelden: downloadmanager login --server {server} --email E "
+              "(oder --email angeben)",
+        "en": "Log in first: downloadmanager login --server {server} --email E (or pass --email)",
+    },
+    "no_portal_for_code": {
+        "de": "Das Portal mit --server URL angeben (oder den QR-Code verwenden, er nennt es)",
+        "en": "Name the portal with --server URL (or use the QR code, which names it)",
+    },
+    "study_not_behind_code": {
+        "de": "Die Studien des Codes listet: downloadmanager fetch CODE --birth-date DATUM --list",
+        "en": "The code's studies are listed by: downloadmanager fetch CODE --birth-date DATE --list",
+    },
+    "no_target_folder": {
+        "de": "Den Zielordner angeben mit: --to ORDNER",
+        "en": "Give the target folder with: --to DIR",
+    },
     "study_not_on_medium": {
         "de": "Die Studien listet: downloadmanager scan {path}",
         "en": "The studies are listed by: downloadmanager scan {path}",
@@ -101,6 +122,16 @@ TEXTS: dict[str, dict[str, str]] = {
               "{rejected} rejected of {expected}); received {at} by {community}",
     },
     "receipt_reason": {"de": "Grund: {reason}", "en": "reason: {reason}"},
+    "fetch_listing": {"de": "Studien hinter diesem Code (gültig bis {date}):",
+                      "en": "Studies behind this code (valid until {date}):"},
+    "fetch_saved": {"de": "Gespeichert und geprüft: {n} Bilder in",
+                    "en": "Saved and verified: {n} images in"},
+    "cancel_portal_unreachable": {
+        "de": "Das Portal ist nicht erreichbar ({reason}); die Übertragung wird hier abgebrochen, "
+              "das Portal verwirft den angefangenen Upload, wenn er abläuft.",
+        "en": "Cannot reach the portal ({reason}); the transfer is cancelled here and the portal "
+              "discards the partial upload when it expires.",
+    },
     "no_receipt": {"de": "Noch keine Empfangsbestätigung.", "en": "No receipt yet."},
     "scan_header": {"de": "Durchsucht: {root} (Suchart {mode}, {files} Dateien geprüft)",
                     "en": "Scanned {root} ({mode} scan, {files} files examined)"},

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
+from downloadmanager.cli.login import add_portal_options, portal_from_args
 from downloadmanager.core.access_code import AccessCodeError, parse_birth_date
 from downloadmanager.core.documents.code_sheet import CodeSheet, SheetStudy, write_code_sheet_pdf
 from downloadmanager.core.documents.pdf_base import DocumentError
@@ -61,15 +61,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         birth = parse_birth_date(args.birth_date)
     except AccessCodeError as exc:
-        print(f"downloadmanager share: {exc.message(lang)}", file=sys.stderr)
+        print(f"downloadmanager share: {describe(exc, lang)}", file=sys.stderr)
         return 2
     try:
         client = portal_from_args(args)
         created = create_access_code(client, args.study_uids, birth, args.weeks)
     except ShareError as exc:
-        print(f"downloadmanager share: {exc.message(lang)}", file=sys.stderr)
+        print(f"downloadmanager share: {describe(exc, lang)}", file=sys.stderr)
         return 2 if exc.code in ("share_weeks_out_of_range", "share_no_studies") else 1
-    except (CliError, AppError) as exc:
+    except AppError as exc:
         print(f"downloadmanager share: {describe(exc, lang)}", file=sys.stderr)
         return 2
     if args.json:

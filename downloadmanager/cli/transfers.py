@@ -10,7 +10,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from downloadmanager.cli.formatting import format_size
-from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
+from downloadmanager.cli.login import add_portal_options, portal_from_args
 from downloadmanager.core.credentials import CredentialStore, normalise_server
 from downloadmanager.cli.messages import cli_language, describe, describe_stored, say, state_word
 from downloadmanager.core.portal_client import PortalClient
@@ -229,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
         with QueueStore() as store:
             return _dispatch(args, store)
     # DocumentError (a receipt PDF that could not be written) is an AppError.
-    except (CliError, AppError, ValueError) as exc:
+    except (AppError, ValueError) as exc:
         print(f"downloadmanager transfers: {describe(exc)}", file=sys.stderr)
         return 2
 
@@ -294,9 +294,8 @@ def _dispatch(args: argparse.Namespace, store: QueueStore) -> int:
     elif action == "cancel":
         try:
             portal = portal_from_args(args)
-        except (CliError, AppError) as exc:
-            print(f"Cannot reach the portal ({describe(exc)}); the transfer is cancelled here and the "
-                  f"portal discards the partial upload when it expires.", file=sys.stderr)
+        except AppError as exc:
+            print(say("cancel_portal_unreachable", reason=describe(exc)), file=sys.stderr)
             portal = None
         controls.cancel(store, args.id, portal)
     job = store.get_job(args.id)

@@ -7,7 +7,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from downloadmanager.cli.messages import describe, describe_stored, say, state_word
-from downloadmanager.cli.login import CliError, add_portal_options, portal_from_args
+from downloadmanager.cli.login import add_portal_options, portal_from_args
 from downloadmanager.cli.transfers import (
     ProgressPrinter,
     make_runner,
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     except ScanError as exc:
         print(f"downloadmanager upload: {describe(exc)}", file=sys.stderr)
         return EXIT_USAGE
-    except (CliError, AppError) as exc:
+    except AppError as exc:
         print(f"downloadmanager upload: {describe(exc)}", file=sys.stderr)
         return EXIT_USAGE
 

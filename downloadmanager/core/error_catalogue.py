@@ -282,6 +282,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": ("Unknown community code '{community}' at {server} (codes are case-sensitive). "
                "Nothing was queued."),
     },
+    "no_portal_given": {
+        "de": "Kein Portal angegeben und keine frühere Anmeldung gespeichert.",
+        "en": "No portal given and no earlier login stored.",
+    },
+    "no_account_for_portal": {
+        "de": "Für {server} ist kein Konto bekannt.",
+        "en": "No account known for {server}.",
+    },
+    "no_portal_for_code": {
+        "de": "Kein Portal angegeben: Der Code allein nennt keines.",
+        "en": "No portal given: the code alone does not name one.",
+    },
+    "study_not_behind_code": {
+        "de": "Die Studie {study} gehört nicht zu diesem Code.",
+        "en": "Study {study} does not belong to this code.",
+    },
+    "no_target_folder": {
+        "de": "Kein Zielordner angegeben und keiner in den Einstellungen.",
+        "en": "No target folder given and none in the settings.",
+    },
     "study_not_on_medium": {
         "de": "Die Studie {study} ist nicht auf {path}.",
         "en": "Study {study} is not on {path}.",

@@ -122,3 +122,21 @@ def test_fetch_publishes_part10_files_before_a_failing_send(portal, make_user, t
         data = path.read_bytes()
         ds = pydicom.dcmread(path)  # strict: Part 10
         assert data.endswith(originals[ds.SOPInstanceUID])
+
+
+def test_fetch_names_a_study_outside_the_code_and_a_missing_folder_in_german(portal, shared_code,
+                                                                             tmp_path):
+    _, code = shared_code
+    result = _fetch(code, "--birth-date", "03.04.1971", "--server", portal.url,
+                    "--study", "1.2.3.4.5", "--to", str(tmp_path / "out"), home=tmp_path / "home")
+    assert result.returncode == 2
+    assert "Die Studie 1.2.3.4.5 gehört nicht zu diesem Code." in result.stderr, result.stderr
+    assert "downloadmanager fetch CODE --birth-date DATUM --list" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+    # No --to and no storage folder in the (fresh) settings: asked for, nothing written.
+    result = _fetch(code, "--birth-date", "03.04.1971", "--server", portal.url,
+                    home=tmp_path / "home")
+    assert result.returncode == 2
+    assert "Kein Zielordner angegeben und keiner in den Einstellungen." in result.stderr
+    assert "--to ORDNER" in result.stderr

@@ -69,3 +69,26 @@ def test_scan_summary_in_both_languages(cli, tmp_path):
     english = _in(cli, "en_US.UTF-8", "scan", str(tmp_path / "cd"))
     assert "1 patient(s), 1 study(ies), 1 series, 2 image(s)" in english.stdout, english.stdout
     assert "Scanned" in english.stdout and "Durchsucht" not in english.stdout
+
+
+def test_missing_login_and_fetch_input_in_both_languages(cli, tmp_path):
+    """Errors of the command line itself go through the one error model: the
+    message in the user's language, then the command to try."""
+    german = _in(cli, "de_DE.UTF-8", "communities", "Saar")
+    assert german.returncode == 2
+    assert "Kein Portal angegeben und keine frühere Anmeldung gespeichert." in german.stderr
+    assert "Zuerst anmelden: downloadmanager login --server URL" in german.stderr
+    english = _in(cli, "en_US.UTF-8", "communities", "Saar", "--server", "http://127.0.0.1:9")
+    assert english.returncode == 2
+    assert "No account known for http://127.0.0.1:9." in english.stderr, english.stderr
+    assert "Log in first: downloadmanager login --server http://127.0.0.1:9 --email E" \
+        in english.stderr
+    assert "Konto" not in english.stderr
+
+    # A bare code names no portal (only the QR code's URL does).
+    german = _in(cli, "de_DE.UTF-8", "fetch", "K7PX-92QD-M4H3", "--birth-date", "12.04.1965")
+    assert german.returncode == 2
+    assert "Kein Portal angegeben: Der Code allein nennt keines." in german.stderr, german.stderr
+    assert "--server URL angeben (oder den QR-Code verwenden" in german.stderr
+    english = _in(cli, "en_US.UTF-8", "fetch", "K7PX-92QD-M4H3", "--birth-date", "12.04.1965")
+    assert "No portal given: the code alone does not name one." in english.stderr
