@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from downloadmanager.cli.messages import describe
+from downloadmanager.cli.messages import describe, say
 from downloadmanager.core.errors import AppError
 from downloadmanager.cli.login import add_portal_options, portal_from_args
 
@@ -45,5 +45,5 @@ def run(args: argparse.Namespace) -> int:
         for community in found:
             print(f"{community['name']:<{width}}  {community['code']}")
     else:
-        print(f"No community matches {args.query!r}.", file=sys.stderr)
+        print(say("no_community_matches", query=args.query), file=sys.stderr)
     return 0 if found else 1

@@ -51,14 +51,16 @@ def run(args: argparse.Namespace) -> int:
 
     home, temporary = demo_home()
     install_demo_keyring()
-    print("Starting the demo portal …", file=sys.stderr)
+    from downloadmanager.cli.messages import say
+
+    print(say("demo_starting"), file=sys.stderr)
     try:
         environment = prepare_demo(home, args.data)
     except DemoError as exc:
         print(f"downloadmanager demo: {exc}", file=sys.stderr)
         return 2
-    print(f"Demo portal: {environment.url}  (account {environment.email}, password "
-          f"{environment.password})", file=sys.stderr)
+    print(say("demo_portal", url=environment.url, email=environment.email,
+              password=environment.password), file=sys.stderr)
     try:
         from downloadmanager.gui.demo_window import run_demo_window
 

@@ -32,7 +32,8 @@ from downloadmanager.core.dicomnet import (
 )
 from downloadmanager.core.dicomnet.journal import SentJournal
 from downloadmanager.core.dicomnet.nodes import Timeouts, TlsOptions
-from downloadmanager.cli.messages import cli_language, describe
+from downloadmanager.cli.messages import cli_language, describe, say
+from downloadmanager.core.errors import AppError
 from downloadmanager.core.scan import ScanError, scan
 
 #: Exit codes of ``send`` (also in docs/cli.md).
@@ -160,11 +161,12 @@ def run_send(args: argparse.Namespace) -> int:
     try:
         result = scan(args.path)
     except ScanError as exc:
-        print(f"downloadmanager send: {exc}", file=sys.stderr)
+        print(f"downloadmanager send: {describe(exc, lang)}", file=sys.stderr)
         return 4
     instances = result.instances()
     if not instances:
-        print(f"downloadmanager send: no DICOM instances found in {args.path}", file=sys.stderr)
+        print(f"downloadmanager send: {describe(AppError('nothing_to_send', path=args.path), lang)}",
+              file=sys.stderr)
         return 4
     reconcile = reconciliation_from_args(args, source=str(args.path)[:64])
     # A reconciled send writes other data than an earlier plain one: no skipping then.
@@ -181,10 +183,10 @@ def run_nodes_list(args: argparse.Namespace) -> int:
     try:
         nodes = load_nodes()
     except DicomNetError as exc:
-        print(f"downloadmanager nodes: {exc}", file=sys.stderr)
+        print(f"downloadmanager nodes: {describe(exc)}", file=sys.stderr)
         return 1
     for node in nodes.values():
-        print(f"{node.name}\t{node.spec}\tcalling AE {node.calling_ae}")
+        print(say("node_line", name=node.name, spec=node.spec, calling=node.calling_ae))
     return 0
 
 
@@ -198,14 +200,15 @@ def run_nodes_add(args: argparse.Namespace) -> int:
                          client_key=args.tls_client_key)
         path = save_node(replace(spec, name=args.name, timeouts=timeouts, tls=tls))
     except DicomNetError as exc:
-        print(f"downloadmanager nodes: {exc}", file=sys.stderr)
+        print(f"downloadmanager nodes: {describe(exc)}", file=sys.stderr)
         return 2
-    print(f"saved {args.name} in {path}")
+    print(say("node_saved", name=args.name, path=path))
     return 0
 
 
 def run_nodes_remove(args: argparse.Namespace) -> int:
     if remove_node(args.name):
         return 0
-    print(f"downloadmanager nodes: no node named {args.name!r}", file=sys.stderr)
+    print(f"downloadmanager nodes: {describe(AppError('node_not_saved', name=args.name))}",
+          file=sys.stderr)
     return 1

@@ -94,9 +94,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         print(say("fetch_listing", lang, date=session.code_expires[:10]))
         for s in session.studies:
-            print(f"  {s.patient_name}  {format_date(s.study_date)}  {s.study_description}  "
-                  f"{'/'.join(s.modalities)}  {s.series_count} series, {s.instance_count} images, "
-                  f"{format_size(s.bytes)}  [{s.study_instance_uid}]")
+            print(say("fetch_study_line", lang, patient=s.patient_name,
+                      date=format_date(s.study_date), description=s.study_description,
+                      modalities="/".join(s.modalities), series=s.series_count,
+                      images=s.instance_count, size=format_size(s.bytes),
+                      uid=s.study_instance_uid))
     wanted = [s.study_instance_uid for s in session.studies]
     if args.study:
         unknown = [u for u in args.study if u not in wanted]

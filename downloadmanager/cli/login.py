@@ -102,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
     server = normalise_server(args.server)
     password = read_password(args, f"Password for {args.email} at {server}: ")
     if not password:
-        print("downloadmanager login: no password given (use --password-stdin in scripts).",
+        from downloadmanager.cli.messages import describe
+
+        print(f"downloadmanager login: {describe(AppError('no_password_given'))}",
               file=sys.stderr)
         return 2
     credentials = CredentialStore()
@@ -117,5 +119,7 @@ def run(args: argparse.Namespace) -> int:
     save_account(Account(server, args.email))
     if credentials.warning:
         print(credentials.warning, file=sys.stderr)
-    print(f"Logged in to {server} as {args.email}.")
+    from downloadmanager.cli.messages import say
+
+    print(say("logged_in", server=server, email=args.email))
     return 0

@@ -18,6 +18,14 @@ HINTS: dict[str, dict[str, str]] = {
         "de": "Gemeinschaften suchen mit: downloadmanager communities NAME",
         "en": "Search communities with: downloadmanager communities NAME",
     },
+    "no_password_given": {
+        "de": "In Skripten das Passwort mit --password-stdin übergeben",
+        "en": "In scripts, pass the password with --password-stdin",
+    },
+    "node_not_saved": {
+        "de": "Die gespeicherten Knoten listet: downloadmanager nodes list",
+        "en": "The saved nodes are listed by: downloadmanager nodes list",
+    },
     "no_portal_given": {
         "de": "Zuerst anmelden: downloadmanager login --server URL --email E (oder --server angeben)",
         "en": "Log in first: downloadmanager login --server URL --email E (or pass --server)",
@@ -122,6 +130,26 @@ TEXTS: dict[str, dict[str, str]] = {
               "{rejected} rejected of {expected}); received {at} by {community}",
     },
     "receipt_reason": {"de": "Grund: {reason}", "en": "reason: {reason}"},
+    "fetch_study_line": {
+        "de": "  {patient}  {date}  {description}  {modalities}  {series} Serie(n), {images} Bild(er), "
+              "{size}  [{uid}]",
+        "en": "  {patient}  {date}  {description}  {modalities}  {series} series, {images} image(s), "
+              "{size}  [{uid}]",
+    },
+    "logged_in": {"de": "Angemeldet bei {server} als {email}.",
+                  "en": "Logged in to {server} as {email}."},
+    "no_community_matches": {"de": "Keine Gemeinschaft passt zu „{query}“.",
+                             "en": "No community matches \"{query}\"."},
+    "demo_starting": {"de": "Das Demo-Portal startet …", "en": "Starting the demo portal …"},
+    "demo_portal": {"de": "Demo-Portal: {url}  (Konto {email}, Passwort {password})",
+                    "en": "Demo portal: {url}  (account {email}, password {password})"},
+    "node_line": {"de": "{name}\t{spec}\trufender AE-Titel {calling}",
+                  "en": "{name}\t{spec}\tcalling AE {calling}"},
+    "node_saved": {"de": "{name} gespeichert in {path}", "en": "saved {name} in {path}"},
+    "self_test_failed_mark": {"de": "FEHLER", "en": "FAILED"},
+    "self_test_passed": {"de": "Alle Prüfungen bestanden.", "en": "All checks passed."},
+    "self_test_failed": {"de": "{count} Prüfung(en) fehlgeschlagen.",
+                         "en": "{count} check(s) failed."},
     "fetch_listing": {"de": "Studien hinter diesem Code (gültig bis {date}):",
                       "en": "Studies behind this code (valid until {date}):"},
     "fetch_saved": {"de": "Gespeichert und geprüft: {n} Bilder in",

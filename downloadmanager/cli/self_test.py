@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         print("--qt-probe: run as 'python -m downloadmanager self-test --qt-probe'",
               file=sys.stderr)
         return 2
-    from downloadmanager.cli.messages import cli_language
+    from downloadmanager.cli.messages import cli_language, say
     from downloadmanager.core.selftest import report_json, run_self_test, title
 
     lang = args.lang or cli_language()
@@ -46,11 +46,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         for result in results:
-            mark = "OK    " if result.ok else ("FEHLER" if lang == "de" else "FAILED")
+            mark = "OK    " if result.ok else say("self_test_failed_mark", lang)
             print(f"{mark}  {title(result.name, lang)}: {result.detail(lang)}")
         if report["ok"]:
-            print("Alle Prüfungen bestanden." if lang == "de" else "All checks passed.")
+            print(say("self_test_passed", lang))
         else:
-            bad = sum(not r.ok for r in results)
-            print(f"{bad} Prüfung(en) fehlgeschlagen." if lang == "de" else f"{bad} check(s) failed.")
+            print(say("self_test_failed", lang, count=sum(not r.ok for r in results)))
     return 0 if report["ok"] else 1

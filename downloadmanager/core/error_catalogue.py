@@ -203,6 +203,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "de": "Es gibt keinen gespeicherten DICOM-Knoten „{name}“; geben Sie AET@HOST:PORT an.",
         "en": "There is no saved DICOM node \"{name}\"; give AET@HOST:PORT instead.",
     },
+    "node_not_saved": {
+        "de": "Es gibt keinen gespeicherten DICOM-Knoten „{name}“.",
+        "en": "There is no saved DICOM node \"{name}\".",
+    },
+    "nothing_to_send": {
+        "de": "In {path} wurden keine DICOM-Bilder gefunden; es wurde nichts gesendet.",
+        "en": "No DICOM images found in {path}; nothing was sent.",
+    },
     "association_context_count": {
         "de": "Eine Verbindung braucht 1 bis 128 Präsentationskontexte, angefragt wurden {count}.",
         "en": "An association needs 1 to 128 presentation contexts, {count} were requested.",
@@ -281,6 +289,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
                "Kleinschreibung zählen). Es wurde nichts eingereiht."),
         "en": ("Unknown community code '{community}' at {server} (codes are case-sensitive). "
                "Nothing was queued."),
+    },
+    "no_password_given": {
+        "de": "Kein Passwort angegeben.",
+        "en": "No password given.",
     },
     "no_portal_given": {
         "de": "Kein Portal angegeben und keine frühere Anmeldung gespeichert.",

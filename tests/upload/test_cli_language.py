@@ -92,3 +92,32 @@ def test_missing_login_and_fetch_input_in_both_languages(cli, tmp_path):
     assert "--server URL angeben (oder den QR-Code verwenden" in german.stderr
     english = _in(cli, "en_US.UTF-8", "fetch", "K7PX-92QD-M4H3", "--birth-date", "12.04.1965")
     assert "No portal given: the code alone does not name one." in english.stderr
+
+
+def test_nodes_send_and_login_lines_in_both_languages(cli, tmp_path):
+    added = _in(cli, "de_DE.UTF-8", "nodes", "add", "archiv", "ARCHIV@127.0.0.1:11112")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("archiv gespeichert in "), added.stdout
+    listed = _in(cli, "de_DE.UTF-8", "nodes", "list")
+    assert "archiv\tARCHIV@127.0.0.1:11112\trufender AE-Titel " in listed.stdout, listed.stdout
+    assert "calling AE" in _in(cli, "en_US.UTF-8", "nodes", "list").stdout
+
+    missing = _in(cli, "de_DE.UTF-8", "nodes", "remove", "gibtsnicht")
+    assert missing.returncode == 1
+    assert "Es gibt keinen gespeicherten DICOM-Knoten „gibtsnicht“." in missing.stderr
+    assert "Die gespeicherten Knoten listet: downloadmanager nodes list" in missing.stderr
+
+    empty = tmp_path / "leer"
+    empty.mkdir()
+    (empty / "notiz.txt").write_text("kein DICOM")
+    nothing = _in(cli, "de_DE.UTF-8", "send", str(empty), "--to", "ARCHIV@127.0.0.1:9")
+    assert nothing.returncode == 4
+    assert f"In {empty} wurden keine DICOM-Bilder gefunden; es wurde nichts gesendet." \
+        in nothing.stderr, nothing.stderr
+
+    cli.env["LANG"] = "en_US.UTF-8"
+    no_password = cli.run("login", "--server", "http://127.0.0.1:9", "--email", "a@example.org",
+                          "--password-stdin", stdin="\n")
+    assert no_password.returncode == 2
+    assert "No password given." in no_password.stderr
+    assert "In scripts, pass the password with --password-stdin" in no_password.stderr
