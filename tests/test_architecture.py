@@ -1,7 +1,7 @@
 """The package boundaries are checked, not hoped for.
 
 * ``downloadmanager.core`` never imports Qt (or the GUI / CLI layers),
-* the portal never imports the client,
+* the portal never imports the client, and the shared ``dicomkit`` imports neither,
 * the command line does not pull in Qt or the GUI (only ``gui`` and ``demo`` open a window),
 * the core is layered (no package cycles such as portal_client <-> transfers) and
   uploads and downloads are independent.
@@ -60,6 +60,7 @@ def _lint_copy(tmp_path, change) -> subprocess.CompletedProcess:
     shutil.copytree(ROOT / "downloadmanager", copy / "downloadmanager",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "portal", copy / "portal", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "dicomkit", copy / "dicomkit", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
     change(copy)
     lint = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
@@ -96,6 +97,10 @@ def test_linter_catches_a_qt_import_in_core(tmp_path):
     ("downloadmanager.cli.transfers",
      "from downloadmanager.gui import transfers_model  # noqa",
      "The command line does not import the GUI"),
+    # The shared DICOM code must stay usable by both sides.
+    ("dicomkit.dicomdir",
+     "from portal.blobstore import BlobStore  # noqa",
+     "The shared DICOM code imports neither the client nor the portal"),
 ])
 def test_linter_catches_a_broken_boundary(tmp_path, module, line, contract):
     result = _lint_copy(tmp_path, lambda copy: _append(copy, module, line))

@@ -21,7 +21,8 @@ from downloadmanager.core.archive import (
     write_media,
     write_zip,
 )
-from downloadmanager.core.archive.names import iso_name, is_iso_component, safe_component
+from dicomkit.file_ids import is_iso_component
+from downloadmanager.core.archive.names import iso_name, safe_component
 from downloadmanager.core.archive.writer import resolve_below
 from downloadmanager.core.scan import scan
 from tests.dicom_factory import StudySpec, write_study

@@ -1,260 +1,52 @@
-"""A fast DICOMDIR writer (PS3.10 Basic Directory, IHE PDI style).
+"""The DICOMDIR of a media-layout download: catalog values into the shared encoder.
 
-pydicom's ``FileSet.add`` is O(n^2) (2,000 files take about a minute). Here
-the directory records are encoded directly as Explicit VR Little Endian bytes
-in one pass, their byte positions computed, and the offset fields
-(OffsetOfTheNextDirectoryRecord, OffsetOfReferencedLowerLevelDirectoryEntity,
-OffsetOfTheFirst/LastDirectoryRecordOfTheRootDirectoryEntity) patched in a
-second pass. The offset values have a fixed size (UL), so the layout does not
-depend on them.
-
-Records come out depth first (PATIENT, its STUDY, its SERIES, its IMAGEs,
-next SERIES ...), as DCMTK's ``dcmmkdir`` writes them. Patient, study, series
-and image records are built from the catalog alone; only instances whose SOP
-class needs another record type (SR, presentation state, key objects, RT,
-encapsulated documents, ...) are read again, with pydicom, to fill that
-record's required keys.
+The records are encoded by :mod:`dicomkit.dicomdir` (the portal's ZIP
+download uses the same encoder); this module turns the planned files of
+:func:`~downloadmanager.core.archive.layout.plan_media` into its entries and
+writes the file next to them.
 """
 
 from __future__ import annotations
 
 import os
-import struct
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydicom import dcmread
-from pydicom.dataset import Dataset
-from pydicom.filebase import DicomBytesIO
-from pydicom.filewriter import write_dataset
-from pydicom.fileset import _FOUR_LEVEL_SOP_CLASSES, DIRECTORY_RECORDERS, _four_level_record_type
-from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, generate_uid
 
+from dicomkit.dicomdir import (
+    DicomdirError,
+    DirectoryEntry,
+    PatientKeys,
+    SeriesKeys,
+    StudyKeys,
+    dicomdir_bytes,
+)
 from downloadmanager.core.archive.layout import PlannedFile
-from downloadmanager.core.archive.names import is_iso_component
 from downloadmanager.core.archive.private_files import make_private_file
-from downloadmanager.core.scan.model import Instance
 
-MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
-EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
-IMPLEMENTATION_VERSION = "DLMGR_010"
-_LONG_VRS = {b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN", b"UC", b"UR", b"OD", b"OL", b"OV"}
-_IN_USE = 0xFFFF
-_PREAMBLE = b"\x00" * 128 + b"DICM"
-# Byte positions inside an encoded record (item header included) of the values
-# of (0004,1400) OffsetOfTheNextDirectoryRecord and (0004,1420)
-# OffsetOfReferencedLowerLevelDirectoryEntity; see _record_bytes.
-_NEXT_AT = 8 + 8
-_LOWER_AT = 8 + 12 + 10 + 8
+__all__ = ["DicomdirError", "directory_entry", "write_dicomdir"]
 
 
-class DicomdirError(Exception):
-    """The DICOMDIR cannot be written (e.g. a File ID that is not ISO 9660)."""
-
-
-def _element(tag: int, vr: bytes, value: bytes) -> bytes:
-    if len(value) % 2:
-        value += b"\x00" if vr in (b"UI", b"OB") else b" "
-    group, elem = tag >> 16, tag & 0xFFFF
-    if vr in _LONG_VRS:
-        return struct.pack("<HH2sHI", group, elem, vr, 0, len(value)) + value
-    if len(value) > 0xFFFF:
-        raise DicomdirError(f"value of ({group:04X},{elem:04X}) too long")
-    return struct.pack("<HH2sH", group, elem, vr, len(value)) + value
-
-
-def _charset_for(texts: list[str]) -> tuple[str | None, str]:
-    """The Specific Character Set for TEXTS and the Python codec to encode them."""
-    joined = "".join(texts)
-    if joined.isascii():
-        return None, "ascii"
-    try:
-        joined.encode("latin-1")
-        # IHE PDI recommends ISO_IR 100 where it suffices: more viewers read it.
-        return "ISO_IR 100", "latin-1"
-    except UnicodeEncodeError:
-        return "ISO_IR 192", "utf-8"
-
-
-@dataclass
-class _Record:
-    body: bytes  # the elements after the four 0004,14xx header elements
-    record_type: str
-    children: list[_Record] = field(default_factory=list)
-    offset: int = 0
-    size: int = 0
-
-
-def _text_record(record_type: str, values: list[tuple[int, bytes, str]]) -> _Record:
-    """A record whose keys are text values: [(tag, vr, text)], in tag order."""
-    charset, codec = _charset_for([v for _, vr, v in values if vr in (b"PN", b"LO", b"SH")])
-    parts = []
-    if charset:
-        parts.append(_element(0x00080005, b"CS", charset.encode("ascii")))
-    for tag, vr, value in values:
-        parts.append(_element(tag, vr, value.encode(codec if vr in (b"PN", b"LO", b"SH") else "ascii",
-                                                    "replace")))
-    return _Record(b"".join(parts), record_type)
-
-
-def _patient_record(planned: PlannedFile) -> _Record:
-    p = planned.patient
-    return _text_record("PATIENT", [
-        (0x00100010, b"PN", p.patient_name),
-        (0x00100020, b"LO", p.patient_id),
-        (0x00100030, b"DA", p.birth_date),
-        (0x00100040, b"CS", p.sex),
-    ])
-
-
-def _study_record(planned: PlannedFile, number: int) -> _Record:
-    st = planned.study
-    # The catalog does not carry Study ID (type 1 in the record): like
-    # dcmmkdir --invent we number the studies of the medium.
-    return _text_record("STUDY", [
-        (0x00080020, b"DA", st.study_date),
-        (0x00080030, b"TM", st.study_time),
-        (0x00080050, b"SH", st.accession_number),
-        (0x00081030, b"LO", st.study_description),
-        (0x0020000D, b"UI", st.study_instance_uid),
-        (0x00200010, b"SH", str(number)),
-    ])
-
-
-def _series_record(planned: PlannedFile) -> _Record:
-    se = planned.series
-    number = "" if se.series_number is None else str(se.series_number)
-    return _text_record("SERIES", [
-        (0x00080060, b"CS", se.modality or "OT"),
-        (0x0020000E, b"UI", se.series_instance_uid),
-        (0x00200011, b"IS", number),
-    ])
-
-
-def _referenced_file(file_id: list[str], instance: Instance) -> bytes:
-    return b"".join([
-        _element(0x00041500, b"CS", "\\".join(file_id).encode("ascii")),
-        _element(0x00041510, b"UI", instance.sop_class_uid.encode("ascii")),
-        _element(0x00041511, b"UI", instance.sop_instance_uid.encode("ascii")),
-        _element(0x00041512, b"UI", instance.transfer_syntax_uid.encode("ascii")),
-    ])
-
-
-def _leaf_record(planned: PlannedFile, file_id: list[str], source: Path) -> _Record:
-    instance = planned.instance
-    ref = _referenced_file(file_id, instance)
-    number = "" if instance.instance_number is None else str(instance.instance_number)
-    image = _Record(ref + _element(0x00200013, b"IS", number.encode("ascii")), "IMAGE")
-    if _FOUR_LEVEL_SOP_CLASSES.get(instance.sop_class_uid, "IMAGE") == "IMAGE":
-        return image
-    # Other record types need keys the catalog does not hold: read the file.
-    try:
-        ds = dcmread(source, stop_before_pixels=True)
-        record_type = _four_level_record_type(ds)
-        keys = DIRECTORY_RECORDERS[record_type](ds)
-    except Exception:  # noqa: BLE001 - any unusable header: keep it as an IMAGE record
-        return image
-    if "SpecificCharacterSet" in ds:
-        keys.SpecificCharacterSet = ds.SpecificCharacterSet
-    fp = DicomBytesIO()
-    fp.is_little_endian, fp.is_implicit_VR = True, False
-    write_dataset(fp, Dataset({t: keys[t] for t in keys.keys() if t.group != 0x0004}))
-    return _Record(ref + fp.getvalue(), record_type)
-
-
-def _record_bytes(record: _Record, next_offset: int, lower_offset: int) -> bytes:
-    body = b"".join([
-        _element(0x00041400, b"UL", struct.pack("<I", next_offset)),
-        _element(0x00041410, b"US", struct.pack("<H", _IN_USE)),
-        _element(0x00041420, b"UL", struct.pack("<I", lower_offset)),
-        _element(0x00041430, b"CS", record.record_type.encode("ascii")),
-        record.body,
-    ])
-    return struct.pack("<HHI", 0xFFFE, 0xE000, len(body)) + body
-
-
-def build_tree(planned: list[PlannedFile], root: Path) -> list[_Record]:
-    """The PATIENT records (with their subtrees) for media-layout files under ROOT."""
-    patients: dict[int, _Record] = {}
-    studies: dict[int, _Record] = {}
-    series: dict[int, _Record] = {}
-    roots: list[_Record] = []
-    for item in planned:
-        file_id = list(item.relpath.parts)
-        if not (0 < len(file_id) <= 8 and all(is_iso_component(p) for p in file_id)):
-            raise DicomdirError(f"{item.relpath} is not a DICOM File ID (ISO 9660 names, max 8 levels)")
-        p_rec = patients.get(id(item.patient))
-        if p_rec is None:
-            p_rec = patients[id(item.patient)] = _patient_record(item)
-            roots.append(p_rec)
-        st_rec = studies.get(id(item.study))
-        if st_rec is None:
-            st_rec = studies[id(item.study)] = _study_record(item, len(p_rec.children) + 1)
-            p_rec.children.append(st_rec)
-        se_rec = series.get(id(item.series))
-        if se_rec is None:
-            se_rec = series[id(item.series)] = _series_record(item)
-            st_rec.children.append(se_rec)
-        se_rec.children.append(_leaf_record(item, file_id, root.joinpath(*file_id)))
-    return roots
-
-
-def _flatten(records: list[_Record], out: list[_Record]) -> None:
-    for record in records:
-        out.append(record)
-        _flatten(record.children, out)
-
-
-def encode_dicomdir(roots: list[_Record], fileset_id: str = "") -> bytes:
-    """The complete DICOMDIR file (preamble, file meta, records) for ROOTS."""
-    sop_instance = generate_uid()
-    meta_body = b"".join([
-        _element(0x00020001, b"OB", b"\x00\x01"),
-        _element(0x00020002, b"UI", MEDIA_STORAGE_DIRECTORY.encode()),
-        _element(0x00020003, b"UI", sop_instance.encode()),
-        _element(0x00020010, b"UI", EXPLICIT_VR_LE.encode()),
-        _element(0x00020012, b"UI", PYDICOM_IMPLEMENTATION_UID.encode()),
-        _element(0x00020013, b"SH", IMPLEMENTATION_VERSION.encode()),
-    ])
-    meta = _element(0x00020000, b"UL", struct.pack("<I", len(meta_body))) + meta_body
-    ordered: list[_Record] = []
-    _flatten(roots, ordered)
-    head = _element(0x00041130, b"CS", fileset_id.upper().encode("ascii", "replace")[:16])
-    # (0004,1200) UL and (0004,1202) UL: 12 bytes each; (0004,1212) US: 10;
-    # the (0004,1220) SQ header with its 4-byte length: 12.
-    head_len = len(head) + 12 + 12 + 10 + 12
-    position = len(_PREAMBLE) + len(meta) + head_len
-    # Pass 1: sizes and positions (offset values do not change a record's size).
-    for record in ordered:
-        record.offset = position
-        record.size = len(_record_bytes(record, 0, 0))
-        position += record.size
-    # Pass 2: encode with the real offsets.
-    chunks: list[bytes] = []
-    _encode_level(roots, chunks)
-    items = b"".join(chunks)
-    first = roots[0].offset if roots else 0
-    last = roots[-1].offset if roots else 0
-    dataset = b"".join([
-        head,
-        _element(0x00041200, b"UL", struct.pack("<I", first)),
-        _element(0x00041202, b"UL", struct.pack("<I", last)),
-        _element(0x00041212, b"US", struct.pack("<H", 0)),
-        _element(0x00041220, b"SQ", items),
-    ])
-    data = _PREAMBLE + meta + dataset
-    if roots and data[roots[0].offset:roots[0].offset + 4] != b"\xfe\xff\x00\xe0":
-        raise DicomdirError("internal error: record offsets do not match the layout")
-    return data
-
-
-def _encode_level(records: list[_Record], out: list[bytes]) -> None:
-    for index, record in enumerate(records):
-        nxt = records[index + 1].offset if index + 1 < len(records) else 0
-        lower = record.children[0].offset if record.children else 0
-        out.append(_record_bytes(record, nxt, lower))
-        _encode_level(record.children, out)
+def directory_entry(planned: PlannedFile, root: Path) -> DirectoryEntry:
+    """The DICOMDIR entry of one planned file below ROOT (records grouped like the catalog)."""
+    p, st, se, instance = planned.patient, planned.study, planned.series, planned.instance
+    file_id = tuple(planned.relpath.parts)
+    source = root.joinpath(*file_id)
+    return DirectoryEntry(
+        file_id=file_id,
+        patient=PatientKeys(p.patient_name, p.patient_id, p.birth_date, p.sex),
+        study=StudyKeys(st.study_instance_uid, st.study_date, st.study_time,
+                        st.accession_number, st.study_description),
+        series=SeriesKeys(se.series_instance_uid, se.modality, se.series_number),
+        sop_class_uid=instance.sop_class_uid,
+        sop_instance_uid=instance.sop_instance_uid,
+        transfer_syntax_uid=instance.transfer_syntax_uid,
+        instance_number=instance.instance_number,
+        read_header=lambda: dcmread(source, stop_before_pixels=True),
+        # The catalog's own grouping (two patients with the same values stay two).
+        patient_group=id(p), study_group=id(st), series_group=id(se),
+    )
 
 
 def write_dicomdir(planned: list[PlannedFile], root: Path, fileset_id: str = "") -> Path:
@@ -263,7 +55,7 @@ def write_dicomdir(planned: list[PlannedFile], root: Path, fileset_id: str = "")
     Written to a temporary file first and renamed, so a DICOMDIR is either
     complete or absent. Returns its path.
     """
-    data = encode_dicomdir(build_tree(planned, root), fileset_id)
+    data = dicomdir_bytes((directory_entry(item, root) for item in planned), fileset_id)
     target = root / "DICOMDIR"
     fd, tmp = tempfile.mkstemp(prefix=".DICOMDIR-", dir=root)
     try:

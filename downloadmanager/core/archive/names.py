@@ -86,6 +86,3 @@ def iso_name(prefix: str, number: int) -> str:
     return prefix[:keep] + digits.rjust(8 - keep, "0")
 
 
-def is_iso_component(name: str) -> bool:
-    """True when NAME is a valid DICOM File-ID component (1-8 of ``A-Z 0-9 _``)."""
-    return 0 < len(name) <= 8 and not _ISO_ALLOWED.search(name)
