@@ -26,7 +26,7 @@ from pydicom.errors import InvalidDicomError
 from sqlalchemy import select, update
 
 from portal.blobstore import BlobStore, PendingBlob
-from portal.bounded_io import open_bounded
+from dicomkit.bounded_io import open_bounded
 from portal.bundle import Bundle, BundleError, ManifestDocument, ManifestInstance, open_bundle
 from portal.config import Settings
 from portal.schema import blobs as blobs_table

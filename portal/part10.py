@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from pydicom import dcmread
 
-from portal.bounded_io import BoundedReader
+from dicomkit.bounded_io import BoundedReader
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_file_meta_info

@@ -25,7 +25,7 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 
-from downloadmanager.core.bounded_io import BoundedReader, open_bounded
+from dicomkit.bounded_io import BoundedReader, open_bounded
 from downloadmanager.core.pixels import PixelDecodeError, decode_pixels
 from downloadmanager.core.scan.model import InstanceSource
 from downloadmanager.core.scan.opener import open_source

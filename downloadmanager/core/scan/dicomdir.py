@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from pydicom import dcmread
 
-from downloadmanager.core.bounded_io import BoundedReader
+from dicomkit.bounded_io import BoundedReader
 from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian
 
 from downloadmanager.core.scan.errors import HeaderError

@@ -20,7 +20,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
-from downloadmanager.core.bounded_io import BoundedReader
+from dicomkit.bounded_io import BoundedReader
 from downloadmanager.core.scan.errors import HeaderError
 from downloadmanager.core.scan.stream import (
     ByteWindow,
@@ -315,7 +315,7 @@ def _read_with_pydicom(fileobj: BinaryIO, size: int) -> HeaderInfo:
     """The slow, forgiving path: pydicom reads the header (pixel data skipped).
 
     Reads are bounded by the file's SIZE, so a damaged length field cannot make
-    pydicom allocate gigabytes (see :mod:`downloadmanager.core.bounded_io`).
+    pydicom allocate gigabytes (see :mod:`dicomkit.bounded_io`).
     """
     from pydicom import dcmread
     from pydicom.errors import InvalidDicomError

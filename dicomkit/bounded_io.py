@@ -6,8 +6,7 @@ length field (``0xFFFFFFF0``) in a 40 KB file costs a 4 GB allocation (and a
 ``MemoryError`` on Windows). Clamping every read to the bytes that remain
 checks the declared length against the file size *before* anything is
 allocated; pydicom then sees a short read and reports the file as truncated.
-The portal's twin of ``downloadmanager/core/bounded_io.py`` (the portal cannot import
-the client); used by ingest and by WADO-RS metadata.
+Used wherever the program or the portal hands a file (not bytes) to pydicom.
 """
 
 from __future__ import annotations
