@@ -1,104 +1,39 @@
-"""Bare datasets (no preamble, no file meta) made into DICOM Part-10 files.
+"""Bare datasets (no preamble, no file meta) made into DICOM Part-10 files, on disk.
 
-Old CDs and some modalities write the dataset alone. PS3.10 wants every file
-on media to start with the 128-byte preamble, ``DICM`` and the File Meta
-Information group; a DICOMDIR may reference Part-10 files only. Wrapping is
-lossless: the meta group is built from the dataset (SOP Class/Instance UID,
-the transfer syntax the dataset is actually encoded in) and written before
-the dataset bytes, which stay exactly as they were.
-
-The portal has the same logic in ``portal/part10.py`` (it cannot import the client).
+The meta group comes from :mod:`dicomkit.part10` (the portal uses the same);
+here the program copies and rewrites files with it: while staging an upload
+and while publishing a download.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
-import struct
-import warnings
 from pathlib import Path
 from typing import BinaryIO
 
-from downloadmanager.core.version import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
+from dicomkit.part10 import HEAD_BYTES, Part10Error, is_part10
+from dicomkit.part10 import meta_for_bare as _meta_for_bare
+from dicomkit.part10 import prefix_for as _prefix_for
+from downloadmanager.core.version import IMPLEMENTATION_VERSION_NAME
 
-IMPLICIT_LE = "1.2.840.10008.1.2"
-EXPLICIT_LE = "1.2.840.10008.1.2.1"
-EXPLICIT_BE = "1.2.840.10008.1.2.2"
-_HEAD = 4096  # enough to read the identifying attributes of any sane dataset
-
-
-class Part10Error(Exception):
-    """The bytes are not a dataset that can be wrapped (message says why)."""
-
-
-def is_part10(head: bytes) -> bool:
-    """True when HEAD (the first 132+ bytes of a file) has the Part-10 preamble and ``DICM``."""
-    return len(head) >= 132 and head[128:132] == b"DICM"
-
-
-def _encoding_of(first: bytes) -> str:
-    """The transfer syntax a bare dataset starting with FIRST is encoded in."""
-    if len(first) < 8:
-        raise Part10Error("too short to be a DICOM dataset")
-    group_le = struct.unpack_from("<H", first, 0)[0]
-    group_be = struct.unpack_from(">H", first, 0)[0]
-    explicit = first[4:6].isalpha() and first[4:6].isupper()
-    if explicit and group_be in (0x0008, 0x0010, 0x0018, 0x0020) and group_le not in (0x0008, 0x0010):
-        return EXPLICIT_BE
-    return EXPLICIT_LE if explicit else IMPLICIT_LE
+__all__ = ["Part10Error", "copy_as_part10", "is_part10", "meta_for_bare", "prefix_for",
+           "wrap_file_in_place"]
 
 
 def meta_for_bare(data_head: bytes) -> bytes:
-    """Preamble + ``DICM`` + File Meta group for the bare dataset whose first bytes are DATA_HEAD.
-
-    Raises :class:`Part10Error` when the bytes do not look like a dataset
-    with SOP Class and SOP Instance UID.
-    """
-    # pydicom only here: staging (and so the window's start) imports this module.
-    from pydicom import dcmread
-    from pydicom.dataset import FileMetaDataset
-    from pydicom.filebase import DicomBytesIO
-    from pydicom.filewriter import write_file_meta_info
-
-    ts = _encoding_of(data_head)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            ds = dcmread(io.BytesIO(data_head), force=True, stop_before_pixels=True,
-                         specific_tags=["SOPClassUID", "SOPInstanceUID"])
-            sop_class = str(ds.get("SOPClassUID", "") or "")
-            sop_instance = str(ds.get("SOPInstanceUID", "") or "")
-        except Exception as exc:  # noqa: BLE001 - garbage raises many kinds
-            raise Part10Error(f"not a DICOM dataset ({type(exc).__name__})") from None
-    if not sop_class or not sop_instance:
-        raise Part10Error("the dataset has no SOP Class UID or SOP Instance UID")
-    meta = FileMetaDataset()
-    meta.FileMetaInformationVersion = b"\x00\x01"
-    meta.MediaStorageSOPClassUID = sop_class
-    meta.MediaStorageSOPInstanceUID = sop_instance
-    meta.TransferSyntaxUID = ts
-    meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
-    meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
-    fp = DicomBytesIO()
-    fp.write(b"\x00" * 128 + b"DICM")
-    write_file_meta_info(fp, meta, enforce_standard=True)
-    return fp.getvalue()
+    """Preamble, ``DICM`` and meta group for a bare dataset, naming this program's version."""
+    return _meta_for_bare(data_head, IMPLEMENTATION_VERSION_NAME)
 
 
 def prefix_for(head: bytes) -> bytes:
     """What to write before a file starting with HEAD to make it Part 10 (b"" when nothing can or must be)."""
-    if is_part10(head):
-        return b""
-    try:
-        return meta_for_bare(head)
-    except Part10Error:
-        return b""
+    return _prefix_for(head, IMPLEMENTATION_VERSION_NAME)
 
 
 def copy_as_part10(src: BinaryIO, dst: BinaryIO, chunk: int = 1 << 20) -> None:
     """Copy the instance SRC to DST, putting a meta group in front of a bare dataset."""
-    head = src.read(_HEAD)
+    head = src.read(HEAD_BYTES)
     dst.write(prefix_for(head))
     dst.write(head)
     shutil.copyfileobj(src, dst, chunk)
@@ -112,7 +47,7 @@ def wrap_file_in_place(path: Path) -> bool:
     Part-10 files and files that are not datasets are left alone.
     """
     with open(path, "rb") as fh:
-        head = fh.read(_HEAD)
+        head = fh.read(HEAD_BYTES)
     if is_part10(head):
         return False
     try:

@@ -9,13 +9,10 @@ Part-10 files the program writes.
 
 from __future__ import annotations
 
+from dicomkit.identity import IMPLEMENTATION_CLASS_UID, UID_ROOT
 from downloadmanager import __version__
 
-#: The project's UID root (a fixed UUID, generated once for Downloadmanager).
-UID_ROOT = "2.25.312679361022133061762463472992952959271"
-
-#: Implementation Class UID: the root plus ".1" (changes only with incompatible releases).
-IMPLEMENTATION_CLASS_UID = UID_ROOT + ".1"
+__all__ = ["IMPLEMENTATION_CLASS_UID", "IMPLEMENTATION_VERSION_NAME", "UID_ROOT"]
 
 #: Implementation Version Name (SH, at most 16 characters): "DLMGR_" + program version.
 IMPLEMENTATION_VERSION_NAME = ("DLMGR_" + __version__)[:16]
