@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from datetime import datetime, timezone
 
 from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Engine
 
+from dicomkit.sqlite_wal import use_wal
 from portal.config import Settings
 from portal.migrate import OutdatedSchemaError, SchemaVersionError, ensure_current
 from portal.schema import SCHEMA_VERSION, schema_info
@@ -35,33 +34,11 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
-def _use_wal(cursor, timeout_s: float = 30.0) -> None:
-    """Switch the database to WAL, waiting while another connection holds it.
-
-    SQLite answers this pragma with "database is locked" at once, without its
-    busy timeout, when another connection is setting up the same new database
-    (several workers opening a fresh portal). The client's queue has the same
-    retry (``downloadmanager.core.transfers.store._use_wal``); it is repeated
-    here, not imported, because the portal never imports ``downloadmanager``.
-    """
-    deadline = time.monotonic() + timeout_s
-    delay = 0.005
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.2)
-
-
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while one writer commits; foreign keys make
     # ON DELETE CASCADE work; busy_timeout waits for a writer instead of failing.
-    _use_wal(cursor)
+    use_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from dicomkit.sqlite_wal import use_wal
 from downloadmanager.core import paths
 from downloadmanager.core.errors import AppError
 from downloadmanager.core.transfers import lease, schema
@@ -48,27 +49,6 @@ class JobNotFoundError(AppError, LookupError):
         super().__init__("job_not_found", id=job_id)
 
 
-def _use_wal(conn: sqlite3.Connection, timeout_s: float = 30.0) -> None:
-    """Switch CONN's database to WAL, waiting while another connection holds it.
-
-    SQLite answers this pragma with "database is locked" at once, without
-    its busy timeout, when another connection is setting up the same new
-    database: the window's queue runner and its first poll open a fresh queue
-    together, and the runner died of it now and then (its jobs stayed queued).
-    """
-    deadline = time.monotonic() + timeout_s
-    delay = 0.005
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.2)
-
-
 class QueueStore:
     """Access to the queue database at PATH (default: the user's data folder).
 
@@ -84,7 +64,7 @@ class QueueStore:
                                      check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA busy_timeout=30000")
-        _use_wal(self._conn)
+        use_wal(self._conn)
         # FULL: a committed upload URL survives power loss, not only a crash.
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA foreign_keys=ON")
