@@ -110,6 +110,9 @@ def _number(value, default: float | None = None) -> float | None:
         return default
 
 
+_RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+
+
 def decode_frame(data_file, frame: int) -> DecodedFrame:
     """Decode FRAME (0-based) of the Part-10 (or bare) dataset in the open file DATA_FILE.
 
@@ -132,9 +135,15 @@ def decode_frame(data_file, frame: int) -> DecodedFrame:
     if frame >= frames:
         raise not_found("frame")
     data_file.seek(0)
+    meta = getattr(ds, "file_meta", None)
+    # pylibjpeg-rle panics (a Rust backtrace on stderr) on malformed RLE; pydicom's decoder raises.
+    plugin = "pydicom" if str(getattr(meta, "TransferSyntaxUID", "")) == _RLE_LOSSLESS else ""
     try:
-        arr = pixel_array(data_file, index=frame if frames > 1 else None)
-    except Exception as exc:  # noqa: BLE001 - undecodable pixel data of any kind
+        arr = pixel_array(data_file, index=frame if frames > 1 else None, decoding_plugin=plugin)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - undecodable pixel data of any kind;
+        # BaseException: a Rust decoder's panic (pyo3 PanicException) is not an Exception.
         raise ApiError(422, "not_renderable",
                        f"the pixel data cannot be decoded ({type(exc).__name__})") from None
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()

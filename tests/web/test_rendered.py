@@ -133,3 +133,31 @@ def test_pixel_data_that_cannot_be_decoded_is_422_not_500(portal, member, tmp_pa
     answer = requests.get(f"{portal.url}/dicomweb/studies/{study.uid}/series/{series_uid}/"
                           f"instances/{sops[0]}/rendered", headers=member.headers)
     assert answer.status_code == 422 and answer.json()["error"] == "not_renderable"
+
+
+def test_damaged_rle_pixel_data_is_422_not_500(portal, member, tmp_path):
+    """RLE goes to pydicom's own decoder (pylibjpeg-rle can panic on damaged segments)."""
+    import struct
+
+    from pydicom.encaps import encapsulate, get_frame
+
+    ds = make_ct_dataset(StudySpec(), series_uid=generate_uid(), rows=32, columns=32)
+    ds.PixelData = np.arange(1024, dtype=np.uint16).reshape(32, 32).tobytes()
+    ds.compress(RLELossless)
+    frame = bytearray(get_frame(ds.PixelData, 0, number_of_frames=1))
+    struct.pack_into("<I", frame, 8, len(frame) + 5000)  # the second segment starts past the end
+    ds.PixelData = encapsulate([bytes(frame)])
+    path = tmp_path / "damaged-rle.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    study = seed_study(portal.engine, portal.data_dir, "bM1X", files=[path])
+    series_uid, sops = next(iter(study.series.items()))
+    answer = requests.get(f"{portal.url}/dicomweb/studies/{study.uid}/series/{series_uid}/"
+                          f"instances/{sops[0]}/rendered", headers=member.headers)
+    assert answer.status_code == 422 and answer.json()["error"] == "not_renderable"
+    # The portal goes on: an intact image of the same kind still renders.
+    good = multiframe_file(tmp_path, frames=2)
+    other = seed_study(portal.engine, portal.data_dir, "bM1X", files=[good])
+    series_uid, sops = next(iter(other.series.items()))
+    answer = requests.get(f"{portal.url}/dicomweb/studies/{other.uid}/series/{series_uid}/"
+                          f"instances/{sops[0]}/frames/1/rendered", headers=member.headers)
+    assert answer.status_code == 200 and image(answer.content).size > 0
