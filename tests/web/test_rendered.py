@@ -41,6 +41,14 @@ def image(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)))
 
 
+def rendered(portal, user, path, frame: str = "") -> requests.Response:
+    """Seed the one-instance study at PATH and ask for its rendered image (FRAME: "/frames/N")."""
+    study = seed_study(portal.engine, portal.data_dir, "bM1X", files=[path])
+    series_uid, sops = next(iter(study.series.items()))
+    return requests.get(f"{portal.url}/dicomweb/studies/{study.uid}/series/{series_uid}/"
+                        f"instances/{sops[0]}{frame}/rendered", headers=user.headers)
+
+
 def multiframe_file(tmp_path, frames: int = 5):
     ds = make_ct_dataset(StudySpec(), series_uid=generate_uid(), rows=32, columns=32)
     ds.NumberOfFrames = frames
@@ -128,10 +136,7 @@ def test_pixel_data_that_cannot_be_decoded_is_422_not_500(portal, member, tmp_pa
     ds.PixelData = b"\x00" * 100  # far too short for 64 x 64 x 2 bytes
     path = tmp_path / "broken.dcm"
     ds.save_as(path, enforce_file_format=True)
-    study = seed_study(portal.engine, portal.data_dir, "bM1X", files=[path])
-    series_uid, sops = next(iter(study.series.items()))
-    answer = requests.get(f"{portal.url}/dicomweb/studies/{study.uid}/series/{series_uid}/"
-                          f"instances/{sops[0]}/rendered", headers=member.headers)
+    answer = rendered(portal, member, path)
     assert answer.status_code == 422 and answer.json()["error"] == "not_renderable"
 
 
@@ -149,15 +154,8 @@ def test_damaged_rle_pixel_data_is_422_not_500(portal, member, tmp_path):
     ds.PixelData = encapsulate([bytes(frame)])
     path = tmp_path / "damaged-rle.dcm"
     ds.save_as(path, enforce_file_format=True)
-    study = seed_study(portal.engine, portal.data_dir, "bM1X", files=[path])
-    series_uid, sops = next(iter(study.series.items()))
-    answer = requests.get(f"{portal.url}/dicomweb/studies/{study.uid}/series/{series_uid}/"
-                          f"instances/{sops[0]}/rendered", headers=member.headers)
+    answer = rendered(portal, member, path)
     assert answer.status_code == 422 and answer.json()["error"] == "not_renderable"
     # The portal goes on: an intact image of the same kind still renders.
-    good = multiframe_file(tmp_path, frames=2)
-    other = seed_study(portal.engine, portal.data_dir, "bM1X", files=[good])
-    series_uid, sops = next(iter(other.series.items()))
-    answer = requests.get(f"{portal.url}/dicomweb/studies/{other.uid}/series/{series_uid}/"
-                          f"instances/{sops[0]}/frames/1/rendered", headers=member.headers)
+    answer = rendered(portal, member, multiframe_file(tmp_path, frames=2), "/frames/1")
     assert answer.status_code == 200 and image(answer.content).size > 0
