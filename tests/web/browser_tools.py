@@ -6,8 +6,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 AXE = Path(__file__).resolve().parents[1] / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -25,11 +25,25 @@ def enter_code(driver, url: str, code: str, birth_date: str) -> None:
     submission in the browser, and the portal might never count the attempt.
     """
     driver.get(f"{url}/")
+    # A mark on the start page's window object: the answer page is a new
+    # document without it. (Asking the old button whether it is stale fails
+    # now and then while Chromium swaps the documents, with errors other than
+    # "stale element".)
+    driver.execute_script("window.dmStartPage = true;")
     driver.find_element(By.ID, "code").send_keys(code)
     driver.find_element(By.ID, "birth_date").send_keys(birth_date)
     button = driver.find_element(By.CSS_SELECTOR, "form[action='/code'] button[type=submit]")
     button.click()
-    wait_for(driver, expected_conditions.staleness_of(button))
+    wait_for(driver, _answer_page_loaded)
+
+
+def _answer_page_loaded(driver) -> bool:
+    """True once the document after the form's submission is there and loaded."""
+    try:
+        return bool(driver.execute_script(
+            "return window.dmStartPage === undefined && document.readyState === 'complete';"))
+    except WebDriverException:  # the documents are being swapped: ask again
+        return False
 
 
 def shown(driver) -> tuple[str, str] | None:
