@@ -139,6 +139,22 @@ class Cli:
         return json.loads(listing.stdout)[-1]
 
 
+def after_last_byte(log: Path) -> dict:
+    """The portal log's split of the time after the last byte (first upload verified)."""
+    text = log.read_text(errors="replace")
+    found: dict = {}
+    caught = re.search(r"caught up ([\d.]+) s after the last byte", text)
+    verified = re.search(r"(\d+) of (\d+) headers walked while arriving \(after the last "
+                         r"byte: ([\d.]+) s checking and storing, ([\d.]+) s indexing", text)
+    if caught:
+        found["portal_follower_caught_up_s"] = float(caught[1])
+    if verified:
+        found["portal_headers_walked_while_arriving"] = f"{verified[1]} of {verified[2]}"
+        found["portal_checking_and_storing_s"] = float(verified[3])
+        found["portal_indexing_s"] = float(verified[4])
+    return found
+
+
 def create_community(data: Path, code: str) -> None:
     subprocess.run([*portal_cmd(), "create-community", "--name", f"Bench {code}", "--code",
                     code, "--data", str(data)], check=True, capture_output=True, cwd=ROOT)
@@ -176,6 +192,9 @@ def main() -> None:
     parser.add_argument("--disc-instances", type=int, default=100)
     parser.add_argument("--loopback-only", action="store_true",
                         help="run (a) only (e.g. --instances 2000 for a 1 GB study)")
+    parser.add_argument("--no-staging", action="store_true",
+                        help="(a) with the command's --no-staging: the files are hashed "
+                             "and sent where they are")
     args = parser.parse_args()
     from tests.tcp_proxy import TcpProxy
 
@@ -186,7 +205,8 @@ def main() -> None:
         make_study(big, args.instances)
         make_study(disc, args.disc_instances)
         data = work / "portal"
-        proc, url, password = start_portal(data)
+        portal_log = work / "portal.log"
+        proc, url, password = start_portal(data, log=portal_log)
         for code in ("Loop", "Disc"):
             create_community(data, code)
         port = int(url.rsplit(":", 1)[1])
@@ -197,7 +217,8 @@ def main() -> None:
         cli = Cli(home_a, url, password)
         os.sync()
         portal_cpu = process_cpu(proc.pid)
-        ours = cli.timed("upload", str(big), "--community", "Loop", verbose=True)
+        staging_flag = ["--no-staging"] if args.no_staging else []
+        ours = cli.timed("upload", str(big), "--community", "Loop", *staging_flag, verbose=True)
         portal_cpu = process_cpu(proc.pid) - portal_cpu
         job = cli.last_job()
         assert job["state"] == "done", job
@@ -226,6 +247,7 @@ def main() -> None:
         help_s = min(_start_seconds(cli) for _ in range(2))
         result["a_loopback"] = {
             "instances": args.instances, "bundle_bytes": study_bytes,
+            "staging": not args.no_staging,
             "ours_command_to_receipt_s": round(ours["s"], 2),
             "ours_cd_removable_s": round(ours["removable_s"] or -1, 2),
             "curl_raw_patch_s": round(curl_raw["upload_s"], 2),
@@ -249,6 +271,8 @@ def main() -> None:
             "cpu_seconds_ours_portal": round(portal_cpu, 2),
             "cpu_floor_ours_s": round((ours["cpu_s"] + portal_cpu) / (os.cpu_count() or 1), 2),
             "cpu_seconds_portal_for_curl_to_receipt": round(curl_portal_cpu, 2),
+            # The portal's own account of the time after the last byte.
+            **after_last_byte(portal_log),
             "cores": os.cpu_count(),
             "load_average_at_start": os.getloadavg()[0],
         }

@@ -67,8 +67,11 @@ def portal_cmd() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "portal.cli"]
 
 
-def start_portal(data: Path) -> tuple[subprocess.Popen, str, str]:
-    """Start the real portal with bM1X and a sender; returns (process, url, password)."""
+def start_portal(data: Path, log: Path | None = None) -> tuple[subprocess.Popen, str, str]:
+    """Start the real portal with bM1X and a sender; returns (process, url, password).
+
+    LOG: a file for the portal's log at level info (else warnings are dropped).
+    """
     def admin(*args: str) -> dict:
         out = subprocess.run([*portal_cmd(), *args, "--data", str(data)], check=True,
                              capture_output=True, text=True, cwd=ROOT).stdout
@@ -78,8 +81,9 @@ def start_portal(data: Path) -> tuple[subprocess.Popen, str, str]:
     password = admin("create-user", "--email", EMAIL)["password"]
     port = free_port()
     proc = subprocess.Popen([*portal_cmd(), "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--data", str(data), "--log-level", "warning"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--data", str(data), "--log-level", "info" if log else "warning"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=open(log, "ab") if log else subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

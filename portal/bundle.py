@@ -8,6 +8,12 @@ files with the expected names, no links, devices or paths that leave the
 archive, every member inside the file, nothing outside the manifest. Any
 violation raises :class:`BundleError`, whose message goes into the receipt.
 Member contents are then streamed with :meth:`Bundle.open_member`.
+
+The headers at the start of the archive may come from the verifier that
+followed the upload while it arrived (:class:`WalkedHeaders`): they pass the
+same checks, and only the rest of the archive is read here (on a fresh
+upload file every header read is a disk read: a thousand members cost the
+receipt most of a second).
 """
 
 from __future__ import annotations
@@ -208,15 +214,32 @@ def _check_member_name(name: str) -> None:
         raise BundleError(f"member name {name!r} leaves the archive (path traversal)")
 
 
+@dataclass
+class WalkedHeaders:
+    """Member headers read from the start of an upload file, and where the next one starts.
+
+    Each header is a ``tarfile.TarInfo`` with ``offset`` and ``offset_data``
+    set as :mod:`tarfile` sets them; only plain regular files and directories
+    (no pax, GNU or sparse headers, which change how the following bytes are
+    read). The reader must have read them from the file's final bytes.
+    """
+
+    headers: list[tarfile.TarInfo]
+    position: int
+
+
 class Bundle:
     """An opened, structurally valid bundle. Close it (or use ``with``)."""
 
     def __init__(self, path: Path, tar: tarfile.TarFile, manifest: Manifest,
-                 members: dict[str, tarfile.TarInfo]) -> None:
+                 members: dict[str, tarfile.TarInfo], file: BinaryIO | None = None) -> None:
         self.path = path
         self.manifest = manifest
         self.members = members
         self._tar = tar
+        self._file = file  # the file TAR reads when it was opened on one
+        self.header_count = len(members) + 1  # the members and the manifest
+        self.headers_walked = 0  # of them, how many came from WalkedHeaders
 
     def open_member(self, name: str) -> BinaryIO:
         """A bounded reader over member NAME's bytes (read it in blocks)."""
@@ -227,7 +250,11 @@ class Bundle:
 
     def close(self) -> None:
         """Close the archive."""
-        self._tar.close()
+        try:
+            self._tar.close()
+        finally:
+            if self._file is not None:
+                self._file.close()
 
     def __enter__(self) -> "Bundle":
         return self
@@ -248,9 +275,10 @@ def _read_manifest(tar: tarfile.TarFile, member: tarfile.TarInfo) -> Manifest:
     return parse_manifest(data)
 
 
-def _headers(tar: tarfile.TarFile, file_size: int) -> list[tarfile.TarInfo]:
-    """Every member header in order, checked for what no bundle may contain."""
-    found: list[tarfile.TarInfo] = []
+def _headers(tar: tarfile.TarFile, file_size: int,
+             found: list[tarfile.TarInfo] | None = None) -> list[tarfile.TarInfo]:
+    """Every member header in order (after FOUND), checked for what no bundle may contain."""
+    found = [] if found is None else found
     while True:
         try:
             member = tar.next()
@@ -260,16 +288,37 @@ def _headers(tar: tarfile.TarFile, file_size: int) -> list[tarfile.TarInfo]:
             raise BundleError(f"the tar archive is damaged ({exc})") from None
         if member is None:
             return found
-        _check_member_name(member.name)
-        if member.isdir() and member.name.rstrip("/") in _ALLOWED_DIRECTORIES:
-            continue
-        if member.issym() or member.islnk():
-            raise BundleError(f"member {member.name!r} is a link; links are not allowed")
-        if member.name != MANIFEST_NAME and not member.isreg():
-            raise BundleError(f"member {member.name!r} is not a regular file")
-        if member.offset_data + member.size > file_size:
-            raise BundleError(f"the tar archive is truncated inside {member.name!r}")
-        found.append(member)
+        if _kept(member, file_size):
+            found.append(member)
+
+
+def _kept(member: tarfile.TarInfo, file_size: int) -> bool:
+    """Check one header; False for the directory entries that are ignored."""
+    _check_member_name(member.name)
+    if member.isdir() and member.name.rstrip("/") in _ALLOWED_DIRECTORIES:
+        return False
+    if member.issym() or member.islnk():
+        raise BundleError(f"member {member.name!r} is a link; links are not allowed")
+    if member.name != MANIFEST_NAME and not member.isreg():
+        raise BundleError(f"member {member.name!r} is not a regular file")
+    if member.offset_data + member.size > file_size:
+        raise BundleError(f"the tar archive is truncated inside {member.name!r}")
+    return True
+
+
+def _open_tar(path: Path, walked: WalkedHeaders | None
+              ) -> tuple[tarfile.TarFile, BinaryIO | None, list[tarfile.TarInfo]]:
+    """The archive read from its start, or from where WALKED stopped (with its headers)."""
+    if walked is None or not walked.headers:
+        return tarfile.open(path, mode="r:"), None, []
+    file = open(path, "rb")
+    try:
+        file.seek(walked.position)
+        # A TarFile reads on from its file object's position.
+        return tarfile.TarFile(fileobj=file, mode="r"), file, list(walked.headers)
+    except BaseException:
+        file.close()
+        raise
 
 
 def _manifest_member(headers: list[tarfile.TarInfo]) -> tarfile.TarInfo:
@@ -281,16 +330,20 @@ def _manifest_member(headers: list[tarfile.TarInfo]) -> tarfile.TarInfo:
     raise BundleError("manifest.json must be the first or the last member of the bundle")
 
 
-def open_bundle(path: Path | str) -> Bundle:
-    """Open the bundle at PATH and check its structure; raises BundleError."""
+def open_bundle(path: Path | str, walked: WalkedHeaders | None = None) -> Bundle:
+    """Open the bundle at PATH and check its structure; raises BundleError.
+
+    WALKED: the archive's first headers, read already (see :class:`WalkedHeaders`).
+    """
     path = Path(path)
     file_size = path.stat().st_size
     try:
-        tar = tarfile.open(path, mode="r:")
+        tar, file, known = _open_tar(path, walked)
     except (tarfile.TarError, OSError) as exc:
         raise BundleError(f"not an uncompressed tar archive ({exc})") from None
     try:
-        headers = _headers(tar, file_size)
+        walked_kept = [m for m in known if _kept(m, file_size)]
+        headers = _headers(tar, file_size, list(walked_kept))
         manifest_member = _manifest_member(headers)
         manifest = _read_manifest(tar, manifest_member)
         expected = {i.name for i in manifest.instances if i.in_bundle} | \
@@ -308,7 +361,11 @@ def open_bundle(path: Path | str) -> Bundle:
             if member.name in members:
                 raise BundleError(f"member {member.name!r} appears twice")
             members[member.name] = member
-        return Bundle(path, tar, manifest, members)
+        bundle = Bundle(path, tar, manifest, members, file)
+        bundle.headers_walked = len(walked_kept)
+        return bundle
     except BaseException:
         tar.close()
+        if file is not None:
+            file.close()
         raise

@@ -436,8 +436,12 @@ def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
     study_uid = None
     study_id = None
     started = verified = time.monotonic()
+    headers_walked = headers_total = 0
     try:
-        with open_bundle(path) as bundle:
+        # The headers the follower walked are not read again (see portal.bundle).
+        walked = follower.walked() if follower is not None else None
+        with open_bundle(path, walked) as bundle:
+            headers_walked, headers_total = bundle.headers_walked, bundle.header_count
             study_uid = bundle.manifest.study_instance_uid
             found = verify_bundle(bundle, blobs, _held(engine, row, bundle.manifest),
                                   follower)
@@ -471,11 +475,12 @@ def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
     if receipt["state"] == REJECTED and found is not None:
         _drop_unreferenced(engine, blobs, found.created_blobs)
     path.unlink(missing_ok=True)
-    log.info("upload %s verified: %s, %d accepted, %d rejected, %d read while arriving "
-             "(after the last byte: %.2f s checking and storing, %.2f s indexing)",
+    log.info("upload %s verified: %s, %d accepted, %d rejected, %d read while arriving, "
+             "%d of %d headers walked while arriving (after the last byte: %.2f s checking "
+             "and storing, %.2f s indexing)",
              upload_id, receipt["state"], receipt["totals"]["accepted"],
              receipt["totals"]["rejected"], follower.taken if follower is not None else 0,
-             verified - started, time.monotonic() - verified)
+             headers_walked, headers_total, verified - started, time.monotonic() - verified)
     return receipt
 
 

@@ -91,7 +91,8 @@ async def _write_body(request: Request, service: TusService, record: UploadRecor
     stale-request rules described in :mod:`portal.tus.writer`.
     """
     slot = service.slots.acquire(record.id)
-    writer = ChunkWriter(service.store, slot, record.id, checksum[0] if checksum else None)
+    writer = ChunkWriter(service.store, slot, record.id, checksum[0] if checksum else None,
+                         on_cut=lambda size: service.ingest.rewind(record.id, size))
     try:
         committed, state = await run_io(writer.claim)
         if offset != committed:

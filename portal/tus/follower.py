@@ -12,11 +12,19 @@ the last byte closely. Nothing is decided here: ingest applies exactly the
 same checks, and a member the follower did not prepare (a portal restart, a
 tar feature it does not follow, any error) takes the ordinary path.
 
+The member headers it walks are handed to ingest as well
+(:class:`portal.bundle.WalkedHeaders`): ingest checks them like any other
+and reads only the headers after them, instead of one disk read per member
+after the last byte.
+
 The follower reads up to the file's current size, which may include bytes a
 running request wrote but has not committed yet and a later request may
-replace (a checksum mismatch, a superseded request). That is safe because
-ingest uses a prepared member only when its SHA-256 equals the manifest's — then those were the right bytes — and otherwise reads the
-member again from the final file.
+replace (a checksum mismatch, a superseded request). For members that is
+safe because ingest uses a prepared member only when its SHA-256 equals the
+manifest's — then those were the right bytes — and otherwise reads the
+member again from the final file. Headers have no such check, so whoever
+cuts the file back tells the follower (:meth:`BundleFollower.rewind`), and
+it forgets every header and member that reached past the cut.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from portal.blobstore import BlobStore, PendingBlob
+from portal.bundle import WalkedHeaders
 from portal.direct_io import DirectReader
 from portal.pools import shared_pool
 
@@ -47,7 +56,9 @@ _HEAD_BYTES = 128 * 1024
 _POOLED_MAX = 4 * 1024 * 1024
 _PREPARE_THREADS = 2  # more only compete with the request handling for the GIL
 _IN_FLIGHT = 8  # members copied and waiting in the pool, per follower
-
+# Header types followed; anything else (pax, GNU long names, sparse files,
+# links) changes how the next bytes are read: ingest reads on from there.
+_PLAIN_FILES = (tarfile.REGTYPE, tarfile.AREGTYPE)
 
 
 def _prepare_pool() -> ThreadPoolExecutor:
@@ -75,8 +86,12 @@ class BundleFollower:
         self.blobs = blobs
         self.position = 0  # where the next tar header starts
         self.stopped = False  # end of archive, a feature not followed, or an error
+        self._discarded = False
         self._members: dict[str, Prepared] = {}
+        self._headers: list[tarfile.TarInfo] = []  # every header before ``position``
         self._lock = threading.Lock()
+        self._cut_lock = threading.Lock()  # held for microseconds, never while reading
+        self._cut: int | None = None  # the file was cut back to this size since the last look
         self.taken = 0  # members ingest used (logged)
         self.scheduled = False  # an advance is queued already
 
@@ -86,6 +101,7 @@ class BundleFollower:
 
         with self._lock:
             self.scheduled = False
+            self._forget_cut_bytes()
             if self.stopped:
                 return
             in_flight: deque[tuple[str, Future]] = deque()
@@ -100,6 +116,45 @@ class BundleFollower:
             finally:
                 while in_flight:
                     self._collect(*in_flight.popleft())
+                # A cut while this walk read: what it read past the cut may be stale.
+                self._forget_cut_bytes()
+
+    def rewind(self, size: int) -> None:
+        """The upload file was cut back to SIZE bytes (a request's bytes were dropped).
+
+        Cheap and non-blocking (called with the upload's I/O lock held): the
+        follower applies it before and after its next walk.
+        """
+        with self._cut_lock:
+            self._cut = size if self._cut is None else min(self._cut, size)
+
+    def _forget_cut_bytes(self) -> None:
+        """Forget headers and prepared members that reach past a cut (``_lock`` held)."""
+        with self._cut_lock:
+            cut, self._cut = self._cut, None
+        if cut is None:
+            return
+        walked_to = self.position + _BLOCK  # the walk read up to here, or stopped here
+        for index, header in enumerate(self._headers):
+            if header.offset_data + header.size > cut:
+                self.position = header.offset
+                del self._headers[index:]
+                break
+        for name, prepared in list(self._members.items()):
+            if prepared.offset_data + prepared.size > cut:
+                if prepared.pending is not None:
+                    prepared.pending.discard()
+                del self._members[name]
+        if walked_to > cut and not self._discarded:
+            self.stopped = False  # what stopped the walk may have been stale bytes
+
+    def walked(self) -> WalkedHeaders | None:
+        """The headers walked so far, for ingest (None once discarded)."""
+        with self._lock:
+            self._forget_cut_bytes()
+            if self._discarded:
+                return None
+            return WalkedHeaders(list(self._headers), self.position)
 
     def _walk(self, reader: DirectReader, in_flight: deque, read_header) -> None:
         """Walk the tar headers from ``position`` to the end of the committed bytes."""
@@ -110,15 +165,20 @@ class BundleFollower:
                 self.stopped = True
                 return
             info = tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
+            # As tarfile sets them (ingest checks these headers, see walked()).
+            info.offset, info.offset_data = self.position, self.position + _BLOCK
             if info.isdir():
+                # tarfile reads no data after a directory header either.
+                self._headers.append(info)
                 self.position += _BLOCK
                 continue
-            if not info.isreg():
+            if info.type not in _PLAIN_FILES:
                 self.stopped = True  # links, pax, long names: ingest decides
                 return
             offset, end = self.position + _BLOCK, self.position + _BLOCK + info.size
             if end > committed:
                 return
+            self._headers.append(info)
             if info.name.startswith("dicom/") and info.name not in self._members:
                 if info.size <= _POOLED_MAX:
                     data = _read_exactly(reader, offset, info.size)
@@ -186,7 +246,8 @@ class BundleFollower:
     def discard(self) -> None:
         """Drop every pending blob not taken (the upload is verified or gone)."""
         with self._lock:
-            self.stopped = True
+            self.stopped = self._discarded = True
+            self._headers.clear()
             for prepared in self._members.values():
                 if prepared.pending is not None:
                     prepared.pending.discard()

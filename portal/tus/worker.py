@@ -89,6 +89,13 @@ class IngestWorker:
             follower.scheduled = True
         self._follow_pool.submit(follower.advance)
 
+    def rewind(self, upload_id: str, size: int) -> None:
+        """UPLOAD_ID's file was cut back to SIZE bytes: its follower forgets what lay past it."""
+        with self._lock:
+            follower = self._followers.get(upload_id)
+        if follower is not None:
+            follower.rewind(size)
+
     def forget(self, upload_id: str) -> None:
         """The upload is gone (terminated): drop what its follower prepared."""
         with self._lock:

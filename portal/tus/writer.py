@@ -28,6 +28,7 @@ import hashlib
 import os
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -171,8 +172,13 @@ class ChunkWriter:
     """Writes one request's body at the upload's committed offset."""
 
     def __init__(self, store: UploadStore, slot: UploadSlot, upload_id: str,
-                 checksum_algorithm: str | None) -> None:
+                 checksum_algorithm: str | None,
+                 on_cut: Callable[[int], None] | None = None) -> None:
+        """ON_CUT(size) is called whenever the file is cut back to SIZE bytes
+        (bytes written but not committed are dropped), with the I/O lock held:
+        the verifier following the file must forget what it read past SIZE."""
         self.store = store
+        self._on_cut = on_cut
         self.slot = slot
         self.upload_id = upload_id
         self.generation = -1
@@ -207,12 +213,19 @@ class ChunkWriter:
             if record.state == "uploading":
                 flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
                 self._fd = os.open(self.store.file_path(self.upload_id), flags, 0o600)
-                os.ftruncate(self._fd, self.start)
+                self._cut_back()
                 os.lseek(self._fd, self.start, os.SEEK_SET)
                 direct_fd = open_direct(self.store.file_path(self.upload_id))
                 if direct_fd is not None:
                     self._direct = DirectAppender(self._fd, direct_fd, self.start)
             return record.offset, record.state
+
+    def _cut_back(self) -> None:
+        """Truncate the file to the committed offset (I/O lock held) and say so if it shrank."""
+        longer = os.fstat(self._fd).st_size > self.start
+        os.ftruncate(self._fd, self.start)
+        if longer and self._on_cut is not None:
+            self._on_cut(self.start)
 
     def write(self, pieces: list[bytes]) -> None:
         """Append PIECES (in order) after what this request wrote so far."""
@@ -265,7 +278,7 @@ class ChunkWriter:
         """Drop everything this request wrote (the committed offset stays)."""
         with self.slot.io_lock:
             if not self.superseded and self._fd is not None:
-                os.ftruncate(self._fd, self.start)
+                self._cut_back()
             self.written = self._synced = self._released = 0
 
     def close(self) -> None:

@@ -6,11 +6,17 @@ follower (portal/tus/follower.py) prepares members between PATCHes.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import re
+import socket
+import time
+from dataclasses import replace
+from urllib.parse import urljoin, urlsplit
 
 import pytest
+import requests
 
 from downloadmanager.core.transfers.bundle import VirtualBundle, build_manifest
 from downloadmanager.core.transfers.tus_client import TusClient
@@ -121,3 +127,96 @@ def test_members_are_verified_while_one_long_request_arrives(real_portal, tmp_pa
     assert receipt["state"] == "done"
     assert receipt["totals"]["accepted"] == 60
     assert _read_while_arriving(caplog) >= 30
+
+
+def _bundle_bytes(manifest, items) -> bytes:
+    bundle = VirtualBundle(manifest, [(i.name, i.source_path, i.size) for i in items],
+                           manifest_last=True)
+    try:
+        return b"".join(bytes(p) for p in bundle.iter_range(0, len(bundle), 1024 * KIB))
+    finally:
+        bundle.close()
+
+
+def _wait_for(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_ingest_reads_only_the_headers_the_follower_did_not_walk(real_portal, tmp_path,
+                                                                 caplog):
+    """After the last byte the tar headers are not read again, one disk read each."""
+    caplog.set_level(logging.INFO, logger="portal.ingest")
+    _, items, manifest = _study(tmp_path, series=2, per_series=10, rows=128, columns=128)
+    receipt = _send(real_portal, logged_in_client(real_portal), manifest, items)
+    assert receipt["state"] == "done"
+    found = [(int(m[1]), int(m[2])) for r in caplog.records
+             if (m := re.search(r"(\d+) of (\d+) headers walked while arriving",
+                                r.getMessage()))]
+    walked, total = found[-1]
+    assert total == 21  # 20 instances and the manifest
+    assert walked >= 15  # all but those of the last PATCHes
+
+
+def test_bytes_a_request_dropped_are_forgotten_by_the_follower(real_portal, tmp_path):
+    """A PATCH whose checksum fails is cut away after the follower read its headers:
+    the follower forgets them, and the bundle sent again is judged by its real bytes.
+
+    The dropped request carries a forged first header (another member name); had
+    the follower kept it, ingest would reject the bundle ("not listed in the
+    manifest")."""
+    study, items, manifest = _study(tmp_path, series=1, per_series=40, rows=512, columns=512)
+    real = _bundle_bytes(manifest, items)
+    assert len(real) > 18 * 1024 * KIB  # the follower hears of a request every 16 MiB
+    forged_items = [*items]
+    forged_items[0] = replace(items[0], name="dicom/999999.dcm")
+    forged_manifest = build_manifest(study_instance_uid=study.study_instance_uid, note=None,
+                                     items=forged_items, manifest_last=True)
+    forged = _bundle_bytes(forged_manifest, forged_items)
+    assert len(forged) == len(real) and forged[:512] != real[:512]
+
+    client = logged_in_client(real_portal)
+    service = real_portal.running.app.state.tus_service
+    session = requests.Session()
+    session.headers.update({**client.headers(), "Tus-Resumable": "1.0.0"})
+    created = session.post(client.tus_endpoint, headers={
+        "Upload-Length": str(len(real)),
+        "Upload-Metadata": "community " + base64.b64encode(COMMUNITY.encode()).decode()})
+    assert created.status_code == 201, created.text
+    url = urljoin(client.tus_endpoint, created.headers["Location"])
+    upload_id = url.rstrip("/").rsplit("/", 1)[-1]
+    checksum = "sha256 " + base64.b64encode(hashlib.sha256(real).digest()).decode()
+
+    # The forged bytes, announced with the real bytes' checksum: 460 at the end.
+    host, port = urlsplit(url).hostname, urlsplit(url).port
+    with socket.create_connection((host, port)) as sock:
+        head = [f"PATCH {urlsplit(url).path} HTTP/1.1", f"Host: {host}:{port}",
+                f"Content-Length: {len(forged)}", "Upload-Offset: 0",
+                "Tus-Resumable: 1.0.0", "Content-Type: application/offset+octet-stream",
+                f"Upload-Checksum: {checksum}",
+                f"Authorization: {client.headers()['Authorization']}"]
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("ascii"))
+        first = 17 * 1024 * KIB
+        sock.sendall(forged[:first])
+        # The follower (private to the ingest worker) walks the forged headers.
+        followers = service.ingest._followers
+        _wait_for(lambda: upload_id in followers
+                  and any(h.name == "dicom/999999.dcm"
+                          for h in followers[upload_id].walked().headers))
+        sock.sendall(forged[first:])
+        answer = sock.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 460"), answer
+    assert not any(h.name == "dicom/999999.dcm"
+                   for h in followers[upload_id].walked().headers)
+
+    sent = session.patch(url, data=real, headers={
+        "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream",
+        "Upload-Checksum": checksum})
+    assert sent.status_code == 204, sent.text
+    service.ingest.wait_idle(60)
+    status, receipt = client.receipt(upload_id)
+    assert status == 200
+    assert receipt["state"] == "done", receipt.get("reason")
+    assert receipt["totals"]["accepted"] == 40
