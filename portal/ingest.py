@@ -17,16 +17,16 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from pydicom import dcmread
-from pydicom.errors import InvalidDicomError
 from sqlalchemy import select, update
 
 from portal.blobstore import BlobStore, PendingBlob
-from dicomkit.bounded_io import open_bounded
+from dicomkit.header import HeaderError, HeaderInfo
+from dicomkit.header import read_header as parse_header
 from portal.bundle import Bundle, BundleError, ManifestDocument, ManifestInstance, open_bundle
 from portal.config import Settings
 from portal.schema import blobs as blobs_table
@@ -76,103 +76,110 @@ def _text(value, limit: int) -> str | None:
     return str(value)[:limit]
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def read_header(path, head: bytes | None = None, size: int | None = None) -> dict:
     """Parse the DICOM header of the file at PATH into the attributes we index.
 
-    Accepts Part-10 files and, as found on old media, bare datasets without
-    preamble. Raises ValueError if the bytes are not DICOM. Names are decoded
-    with the dataset's Specific Character Set.
+    The program's reader (:mod:`dicomkit.header`), so that the portal and the
+    program understand a file alike. Accepts Part-10 files and, as found on
+    old media, bare datasets without preamble. Raises ValueError if the bytes
+    are not DICOM. Names are decoded with the dataset's Specific Character Set.
 
-    HEAD, the file's first bytes (SIZE the file's length), is parsed instead
-    of the file when the header ends within it: the caller has just read
-    them, and parsing in memory costs a fraction of reading the file again
-    through a bounded reader.
+    HEAD, the file's first bytes (SIZE the file's length), is read instead of
+    the file as far as it goes: the caller has just read them, and the file
+    may not be in the page cache (written with direct I/O).
     """
-    ds = _dataset_from_head(head, size) if head is not None and size is not None else None
-    if ds is None:
-        # Reads are bounded by the file size: a damaged length must not allocate gigabytes.
-        try:
-            with open_bounded(path) as reader:
-                ds = _parse_dataset(reader)
-        except OSError as exc:
-            raise ValueError(f"cannot read the stored file ({exc})") from None
-    return _indexed_fields(ds)
-
-
-def _parse_dataset(reader):
-    """pydicom's reading of READER's header (pixel data skipped); ValueError if not DICOM."""
     try:
-        return dcmread(reader, stop_before_pixels=True)
-    except InvalidDicomError:
-        reader.seek(0)
-        try:
-            return dcmread(reader, stop_before_pixels=True, force=True)
-        except Exception as exc:  # pydicom raises many kinds on garbage
-            raise ValueError(str(exc)) from None
-    except ValueError:
-        raise
-    except Exception as exc:
-        raise ValueError(str(exc)) from None
+        if head is not None and size is not None:
+            with _HeadThenFile(head, path) as reader:
+                info = parse_header(reader, size, need_series=False)
+        else:
+            with open(path, "rb") as reader:
+                info = parse_header(reader, os.fstat(reader.fileno()).st_size,
+                                    need_series=False)
+    except HeaderError as exc:
+        raise ValueError(exc.detail) from None
+    except OSError as exc:
+        raise ValueError(f"cannot read the stored file ({exc})") from None
+    if info.is_dicomdir:
+        raise ValueError("a DICOMDIR (a media directory), not an instance")
+    return _indexed_fields(info)
 
 
-def _dataset_from_head(head: bytes, size: int):
-    """The header parsed from HEAD alone, or None when the file must be read.
+class _HeadThenFile(io.RawIOBase):
+    """A file's first bytes from memory, the rest (rarely needed) from the file itself."""
 
-    HEAD holds the header when it is the whole file, or when pydicom stopped
-    before its end (at the pixel data); a header that runs past HEAD (long
-    private tags) ends the parse at HEAD's end and is read from the file.
-    """
-    reader = io.BytesIO(head)
-    try:
-        ds = _parse_dataset(reader)
-    except ValueError:
-        if len(head) >= size:
-            raise  # the whole file is not DICOM
-        return None
-    if len(head) >= size or reader.tell() < len(head):
-        return ds
-    return None
+    def __init__(self, head: bytes, path) -> None:
+        self._head = head
+        self._path = path
+        self._file = None
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_END:
+            size = os.stat(self._path).st_size
+            self._position = size + offset
+        else:
+            self._position = offset if whence == io.SEEK_SET else self._position + offset
+        return self._position
+
+    def readinto(self, buffer) -> int:
+        """Fill BUFFER as far as the file goes (across the end of the head)."""
+        view = memoryview(buffer).cast("B")
+        filled = 0
+        while filled < len(view):
+            wanted = len(view) - filled
+            if self._position < len(self._head):
+                part = self._head[self._position:self._position + wanted]
+            else:
+                if self._file is None:
+                    self._file = open(self._path, "rb")
+                self._file.seek(self._position)
+                part = self._file.read(wanted)
+            if not part:
+                break
+            view[filled:filled + len(part)] = part
+            filled += len(part)
+            self._position += len(part)
+        return filled
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        super().close()
 
 
-def _indexed_fields(ds) -> dict:
-    """The attributes we index, from a dataset pydicom read."""
-    try:
-        sop_uid = str(ds.get("SOPInstanceUID", "") or "")
-        study_uid = str(ds.get("StudyInstanceUID", "") or "")
-        if not sop_uid or not study_uid:
-            raise ValueError("no SOP Instance UID or Study Instance UID")
-        meta = getattr(ds, "file_meta", None)
-        return {
-            "sop_instance_uid": sop_uid,
-            "study_instance_uid": study_uid,
-            "sop_class_uid": str(ds.get("SOPClassUID", "") or "")
-                             or str(getattr(meta, "MediaStorageSOPClassUID", "") or ""),
-            "transfer_syntax_uid": _text(getattr(meta, "TransferSyntaxUID", None), 64),
-            "series_instance_uid": _text(ds.get("SeriesInstanceUID"), 64),
-            "series_number": _int(ds.get("SeriesNumber")),
-            "modality": _text(ds.get("Modality"), 16),
-            "series_description": _text(ds.get("SeriesDescription"), 200),
-            "instance_number": _int(ds.get("InstanceNumber")),
-            "patient_name": _text(ds.get("PatientName"), 200),
-            "patient_id": _text(ds.get("PatientID"), 64),
-            "patient_birth_date": _text(ds.get("PatientBirthDate"), 8),
-            "patient_sex": _text(ds.get("PatientSex"), 16),
-            "study_date": _text(ds.get("StudyDate"), 8),
-            "study_time": _text(ds.get("StudyTime"), 16),
-            "study_description": _text(ds.get("StudyDescription"), 200),
-            "accession_number": _text(ds.get("AccessionNumber"), 64),
-        }
-    except ValueError:
-        raise
-    except Exception as exc:  # undecodable values in a damaged header
-        raise ValueError(str(exc)) from None
+def _indexed_fields(info: HeaderInfo) -> dict:
+    """The attributes we index, from what the header reader found ("" becomes None)."""
+    return {
+        "sop_instance_uid": info.sop_instance_uid,
+        "study_instance_uid": info.study_instance_uid,
+        "sop_class_uid": info.sop_class_uid,
+        # Only what the file declares: a bare dataset's encoding is not a transfer syntax.
+        "transfer_syntax_uid": _text(info.transfer_syntax_uid, 64) if info.file_meta else None,
+        "series_instance_uid": _text(info.series_instance_uid, 64),
+        "series_number": info.series_number,
+        "modality": _text(info.modality, 16),
+        "series_description": _text(info.series_description, 200),
+        "instance_number": info.instance_number,
+        "patient_name": _text(info.patient_name, 200),
+        "patient_id": _text(info.patient_id, 64),
+        "patient_birth_date": _text(info.birth_date, 8),
+        "patient_sex": _text(info.sex, 16),
+        "study_date": _text(info.study_date, 8),
+        "study_time": _text(info.study_time, 16),
+        "study_description": _text(info.study_description, 200),
+        "accession_number": _text(info.accession_number, 64),
+    }
 
 
 def _hash_only(bundle: Bundle, name: str) -> str:

@@ -14,7 +14,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 
 from downloadmanager.core.scan import HeaderError, read_header
-from downloadmanager.core.scan.stream import READ_BUDGET
+from dicomkit.stream import READ_BUDGET
 from tests.dicom_factory import StudySpec, make_ct_dataset, write_study
 
 

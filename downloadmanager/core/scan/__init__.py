@@ -55,7 +55,7 @@ def __getattr__(name: str):
     # HeaderInfo and read_header come from header.py, which imports pydicom:
     # loaded when first asked for, so importing the scanner stays cheap.
     if name in ("HeaderInfo", "read_header"):
-        from downloadmanager.core.scan import header
+        from dicomkit import header
 
         return getattr(header, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # header.py brings pydicom, which a scan loads only once it reads a file
-    from downloadmanager.core.scan.header import HeaderInfo
+    from dicomkit.header import HeaderInfo
 from downloadmanager.core.scan.model import (
     Instance,
     InstanceSource,

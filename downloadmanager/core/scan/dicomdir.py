@@ -23,8 +23,8 @@ from dicomkit.bounded_io import BoundedReader
 from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian
 
 from downloadmanager.core.scan.errors import HeaderError
-from downloadmanager.core.scan.header import HeaderInfo, decode_elements, fill_from_dataset, uid_value
-from downloadmanager.core.scan.stream import (
+from dicomkit.header import HeaderInfo, decode_elements, fill_from_dataset, uid_value
+from dicomkit.stream import (
     ByteWindow,
     StreamInvalid,
     StreamTruncated,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dicomkit.header import HeaderError
 from downloadmanager.core.errors import AppError
+
+__all__ = ["HeaderError", "ScanCancelled", "ScanError"]
 
 
 class ScanError(AppError):
@@ -19,16 +22,3 @@ class ScanCancelled(ScanError):
     def __init__(self, files_done: int = 0) -> None:
         super().__init__("scan_cancelled", files=files_done)
         self.files_done = files_done
-
-
-class HeaderError(Exception):
-    """A file's header could not be read as DICOM.
-
-    ``kind`` is one of the problem kinds (``corrupt``, ``not_dicom``,
-    ``unreadable``); ``detail`` says what is wrong in words a user can act on.
-    """
-
-    def __init__(self, kind: str, detail: str) -> None:
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail

@@ -39,7 +39,7 @@ from downloadmanager.core.scan.walker import (
 
 if TYPE_CHECKING:
     from downloadmanager.core.scan.dicomdir import DicomdirReference
-    from downloadmanager.core.scan.header import HeaderInfo
+    from dicomkit.header import HeaderInfo
 
 logger = logging.getLogger(__name__)
 
@@ -376,7 +376,7 @@ class _HeaderReaders:
     """
 
     def __init__(self) -> None:
-        from downloadmanager.core.scan.header import read_header, require_identity
+        from dicomkit.header import read_header, require_identity
 
         self.read_header = read_header
         self.require_identity = require_identity

@@ -1,4 +1,7 @@
-"""Read the few header attributes the catalog needs from one DICOM file.
+"""Read the few header attributes we list and index from one DICOM file.
+
+Used by the program's scanner and downloads and by the portal's ingest: one
+reader, so a file is understood the same way on both sides.
 
 Fast path: our own little-endian stream walker (``stream``) on the first
 8 KiB of the file. Big endian and deflated files, and Part-10 files our walker
@@ -21,8 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
 from dicomkit.bounded_io import BoundedReader
-from downloadmanager.core.scan.errors import HeaderError
-from downloadmanager.core.scan.stream import (
+from dicomkit.stream import (
     ByteWindow,
     StreamInvalid,
     StreamTruncated,
@@ -48,6 +50,19 @@ _SIMPLE_CHARSETS = {
     "ISO_IR 144": "iso8859_5", "ISO_IR 148": "iso8859_9", "ISO_IR 203": "iso8859_15",
     "ISO_IR 192": "utf_8",
 }
+
+
+class HeaderError(Exception):
+    """A file's header could not be read as DICOM.
+
+    ``kind`` is one of the problem kinds (``corrupt``, ``not_dicom``,
+    ``unreadable``); ``detail`` says what is wrong in words a user can act on.
+    """
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
 
 
 class _NoValuesInPydicomLog(logging.Filter):
@@ -128,9 +143,13 @@ class HeaderInfo:
     instance_number: int | None = None
     is_dicomdir: bool = False
     bytes_read: int = 0
+    #: The file has file meta information (group 0002): ``transfer_syntax_uid``
+    #: is what it declares, not a guess from the dataset's first bytes.
+    file_meta: bool = False
 
 
-def read_header(fileobj: BinaryIO, size: int, *, cheap_seek: bool = True) -> HeaderInfo:
+def read_header(fileobj: BinaryIO, size: int, *, cheap_seek: bool = True,
+                need_series: bool = True) -> HeaderInfo:
     """Read the header of one file without touching its pixel data.
 
     Parameters
@@ -139,6 +158,9 @@ def read_header(fileobj: BinaryIO, size: int, *, cheap_seek: bool = True) -> Hea
         8 KiB are needed
     size : its size in bytes
     cheap_seek : False for compressed ZIP members (skips optional look-aheads)
+    need_series : False accepts an instance without Series Instance UID (the
+        portal takes the sender's manifest's); SOP and Study Instance UID are
+        always required
 
     Raises
     ------
@@ -161,17 +183,20 @@ def read_header(fileobj: BinaryIO, size: int, *, cheap_seek: bool = True) -> Hea
         if len(head) < 8 or struct.unpack_from("<H", head, 0)[0] not in (0x0002, 0x0004, 0x0008):
             raise HeaderError("not_dicom", "not a DICOM file (no DICM marker, no DICOM dataset start)")
     try:
-        return _read_fast(win, start, part10)
+        info = _read_fast(win, start, part10)
     except _NeedsPydicom:
-        return _read_with_pydicom(fileobj, size)
+        info = _read_with_pydicom(fileobj, size)
     except StreamTruncated as exc:
         raise HeaderError("corrupt", f"truncated: {exc}") from None
     except (StreamInvalid, struct.error, ValueError) as exc:
-        if part10:
-            # pydicom forgives more quirks of real-world writers than we do;
-            # its verdict (and its message) stands.
-            return _read_with_pydicom(fileobj, size)
-        raise HeaderError("not_dicom", f"not a DICOM file ({exc})") from None
+        if not part10:
+            raise HeaderError("not_dicom", f"not a DICOM file ({exc})") from None
+        # pydicom forgives more quirks of real-world writers than we do;
+        # its verdict (and its message) stands.
+        info = _read_with_pydicom(fileobj, size)
+    if not info.is_dicomdir:
+        require_identity(info, need_series)
+    return info
 
 
 class _NeedsPydicom(Exception):
@@ -183,6 +208,7 @@ def _read_fast(win: ByteWindow, pos: int, part10: bool) -> HeaderInfo:
     ts = ""
     meta_sop_instance = ""
     if _group_at(win, pos) == 0x0002:
+        info.file_meta = True
         meta, pos = walk_elements(win, pos, looks_explicit(win, pos), _META_WANTED,
                                   0xFFFFFFFF, stop_group=0x0002)
         ts = uid_value(meta.get(_META_TRANSFER_SYNTAX))
@@ -213,7 +239,6 @@ def _read_fast(win: ByteWindow, pos: int, part10: bool) -> HeaderInfo:
     if not info.sop_instance_uid:
         info.sop_instance_uid = meta_sop_instance
     info.bytes_read = win.bytes_read
-    require_identity(info)
     return info
 
 
@@ -287,12 +312,15 @@ def _integer(vr: bytes | None, raw: bytes) -> int | None:
             return None
 
 
-def require_identity(info: HeaderInfo) -> None:
-    """Raise ``HeaderError`` (corrupt) unless ``info`` has the three UIDs a listing needs."""
+def require_identity(info: HeaderInfo, need_series: bool = True) -> None:
+    """Raise ``HeaderError`` (corrupt) unless ``info`` has the UIDs a listing needs.
+
+    The SOP and Study Instance UIDs, and with NEED_SERIES the Series Instance UID.
+    """
     missing = [label for label, value in (
         ("SOP Instance UID", info.sop_instance_uid),
         ("Study Instance UID", info.study_instance_uid),
-        ("Series Instance UID", info.series_instance_uid),
+        ("Series Instance UID", info.series_instance_uid if need_series else "-"),
     ) if not value]
     if missing:
         raise HeaderError("corrupt", "required attribute missing: " + ", ".join(missing))
@@ -328,6 +356,7 @@ def _read_with_pydicom(fileobj: BinaryIO, size: int) -> HeaderInfo:
             info = HeaderInfo()
             meta = getattr(ds, "file_meta", None)
             info.transfer_syntax_uid = str(meta.get("TransferSyntaxUID", "")) if meta else ""
+            info.file_meta = bool(info.transfer_syntax_uid)
             if meta is not None and meta.get("MediaStorageSOPClassUID") == MEDIA_STORAGE_DIRECTORY \
                     or "DirectoryRecordSequence" in ds:
                 info.is_dicomdir = True
@@ -342,5 +371,4 @@ def _read_with_pydicom(fileobj: BinaryIO, size: int) -> HeaderInfo:
     except (InvalidDicomError, Exception) as exc:  # noqa: BLE001 - pydicom raises many kinds on junk
         detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise HeaderError("corrupt", f"unparsable DICOM header: {detail}") from None
-    require_identity(info)
     return info
