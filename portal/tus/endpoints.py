@@ -1,7 +1,7 @@
 """tus 1.0.0 endpoints at ``/uploads/`` and the receipt at ``/api/uploads/{id}/receipt``.
 
 Extensions: creation, creation-with-upload, termination, expiration and
-checksum (sha1, sha256). See ``docs/protocol.md`` for the contract. Every
+checksum (sha1, sha256, crc32). See ``docs/protocol.md`` for the contract. Every
 blocking step (database, file I/O) runs in a worker thread so one slow
 upload never stalls the others.
 """

@@ -12,6 +12,8 @@ import re
 from datetime import datetime, timezone
 from email.utils import format_datetime
 
+from dicomkit.checksums import DIGEST_SIZES
+
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = (
     "creation",
@@ -20,7 +22,7 @@ TUS_EXTENSIONS = (
     "expiration",
     "checksum",
 )
-CHECKSUM_ALGORITHMS = ("sha1", "sha256")
+CHECKSUM_ALGORITHMS = ("sha1", "sha256", "crc32")  # see dicomkit.checksums
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 
 # Headers a browser client (tus-js-client) must be allowed to send and read.
@@ -134,7 +136,7 @@ def parse_checksum(value: str | None) -> tuple[str, bytes] | None:
         digest = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise TusError(400, "Upload-Checksum digest is not valid base64") from None
-    expected_size = 20 if algorithm == "sha1" else 32
+    expected_size = DIGEST_SIZES[algorithm]
     if len(digest) != expected_size:
         raise TusError(400, f"Upload-Checksum digest has {len(digest)} bytes, "
                             f"{algorithm} has {expected_size}")

@@ -24,7 +24,6 @@ All methods here do blocking I/O: call them from a worker thread.
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import os
 import sys
 import threading
@@ -33,6 +32,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from dicomkit.checksums import new_checksum
 from portal.direct_io import DirectAppender, open_direct
 from portal.tus.store import UploadStore
 
@@ -189,7 +189,7 @@ class ChunkWriter:
         self._released = 0
         self._fd: int | None = None
         self._direct: DirectAppender | None = None
-        self._hash = hashlib.new(checksum_algorithm) if checksum_algorithm else None
+        self._hash = new_checksum(checksum_algorithm) if checksum_algorithm else None
 
     @property
     def superseded(self) -> bool:

@@ -7,6 +7,7 @@ import hashlib
 import os
 import socket
 import time
+import zlib
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
@@ -63,7 +64,7 @@ def test_options_announces_capabilities(tus):
     assert set(answer.headers["Tus-Extension"].split(",")) == {
         "creation", "creation-with-upload", "termination", "expiration", "checksum"}
     assert int(answer.headers["Tus-Max-Size"]) == portal.settings.max_upload_bytes
-    assert answer.headers["Tus-Checksum-Algorithm"] == "sha1,sha256"
+    assert answer.headers["Tus-Checksum-Algorithm"] == "sha1,sha256,crc32"
 
 
 def test_cors_preflight_and_exposed_headers(tus):
@@ -235,14 +236,16 @@ def test_upload_length_above_max_size_is_413(portal_factory, make_user):
     assert calls.create(1000, code).status_code == 201
 
 
-@pytest.mark.parametrize("algorithm", ["sha1", "sha256"])
+@pytest.mark.parametrize("algorithm", ["sha1", "sha256", "crc32"])
 def test_checksum_accepts_good_and_discards_bad_chunks(tus, algorithm):
     calls, code, portal = tus
     url = calls.create_url(20, code)
     good, bad = b"0123456789", b"abcdefghij"
 
     def digest(data: bytes) -> str:
-        return base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
+        raw = zlib.crc32(data).to_bytes(4, "big") if algorithm == "crc32" \
+            else hashlib.new(algorithm, data).digest()
+        return base64.b64encode(raw).decode()
 
     ok = calls.patch(url, 0, good, **{"Upload-Checksum": f"{algorithm} {digest(good)}"})
     assert ok.status_code == 204
@@ -253,7 +256,8 @@ def test_checksum_accepts_good_and_discards_bad_chunks(tus, algorithm):
 
 
 @pytest.mark.parametrize("value", ["md5 XrY7u+Ae7tCTyyK7j1rNww==", "sha1 !!!", "sha256",
-                                   "sha1 " + base64.b64encode(b"short").decode()])
+                                   "sha1 " + base64.b64encode(b"short").decode(),
+                                   "crc32 " + base64.b64encode(b"short").decode()])
 def test_bad_checksum_headers_are_400(tus, value):
     calls, code, portal = tus
     url = calls.create_url(10, code)

@@ -18,6 +18,7 @@ from downloadmanager.core.transfers.model import JobState
 from downloadmanager.core.transfers.runner import QueueRunner
 from downloadmanager.core.transfers.settings import TransferSettings
 from downloadmanager.core.transfers.store import QueueStore
+from downloadmanager.core.transfers.tus_client import TusClient
 from tests.upload.conftest import COMMUNITY, items_of, logged_in_client, study_source
 
 pytestmark = pytest.mark.usefixtures("memory_keyring")
@@ -223,6 +224,8 @@ def test_corrupted_chunk_is_refused_by_checksum_and_sent_again(dm_home, real_por
         assert proxy.corrupted == 1
     # The portal answered 460 for the damaged chunk; the resent one was accepted.
     assert job.state is JobState.DONE, job.error
+    # Caught by CRC-32, the cheapest checksum the portal offers (dicomkit.checksums).
+    assert TusClient(client.tus_endpoint, auth=client).capabilities().checksum == "crc32"
     assert job.receipt["totals"]["rejected"] == 0
     assert proxy.bytes_up >= job.bytes_total + 32 * KIB
 

@@ -15,10 +15,10 @@ caller can avoid waiting for the hash while chunks grow.
 from __future__ import annotations
 
 import base64
-import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from dicomkit.checksums import new_checksum
 from downloadmanager.core.transfers.bundle import VirtualBundle
 
 # Hash states are kept at this spacing (sizes of grown chunks are multiples of it).
@@ -93,7 +93,7 @@ class ChecksumAhead:
                 run.cancelled = True
                 self._run = None
         if digest is None:
-            digest = hashlib.new(self._algorithm)
+            digest = new_checksum(self._algorithm)
         if position < target:
             # Not hashed ahead (a resume, a retry, an unaligned size): hash it now.
             buffer = bytearray(min(self._piece, target - position))
@@ -111,7 +111,7 @@ class ChecksumAhead:
         self._direct.close()
 
     def _hash_forward(self, run: _Run) -> None:
-        digest = hashlib.new(self._algorithm)
+        digest = new_checksum(self._algorithm)
         position = run.start
         mark = run.start + self._align
         buffer = bytearray(min(self._piece, run.end - run.start))

@@ -22,6 +22,7 @@ import requests
 
 from downloadmanager.core.portal_client import response_detail, retry_after_seconds
 from downloadmanager.core.transfers.bundle import SEND_PIECE, VirtualBundle
+from dicomkit.checksums import ALGORITHMS
 from downloadmanager.core.transfers.chunk_checksum import ChecksumAhead
 from downloadmanager.core.transfers.errors import (
     AuthenticationError,
@@ -83,10 +84,14 @@ class ServerCapabilities:
 
     @property
     def checksum(self) -> str | None:
-        """The checksum algorithm to use: sha256 if offered, else sha1, else none."""
+        """The checksum algorithm to use: crc32, else sha256, else sha1 (what is offered), else none.
+
+        A chunk's checksum only guards its way to the portal; the manifest's
+        SHA-256 of every instance is checked anyway (see dicomkit.checksums).
+        """
         if "checksum" not in self.extensions:
             return None
-        for algorithm in ("sha256", "sha1"):
+        for algorithm in ALGORITHMS:
             if algorithm in self.checksum_algorithms:
                 return algorithm
         return None
