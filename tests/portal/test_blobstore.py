@@ -85,3 +85,32 @@ def test_a_blob_written_with_direct_io_holds_exactly_its_bytes(tmp_path):
     discarded.write(b"x" * 10_000)
     discarded.discard()
     assert not discarded.temp_path.exists()
+
+
+def test_commit_many_hands_only_unsynced_blobs_to_threads(tmp_path, monkeypatch):
+    """Blobs whose background fsync ended are settled at once; the rest are synced."""
+    import portal.blobstore as blobstore
+
+    store = BlobStore(tmp_path / "blobs")
+    synced_early = [_pending(store, bytes([n]) * 50_000) for n in range(6)]
+    for pending in synced_early:
+        pending.sync_in_background()
+    for pending in synced_early:
+        pending._syncing.result()  # the background fsyncs have ended
+    late = [_pending(store, bytes([100 + n]) * 50_000) for n in range(3)]
+    for pending in late:
+        pending.close(sync=False)
+    handed = []
+    real_parallel = blobstore._parallel
+
+    def parallel(func, items):
+        handed.extend(items)
+        return real_parallel(func, items)
+
+    monkeypatch.setattr(blobstore, "_parallel", parallel)
+    assert not late[0].settled()
+    results = store.commit_many([(p, p.sha256) for p in synced_early + late])
+    assert {id(p) for p in handed if isinstance(p, blobstore.PendingBlob)} == \
+        {id(p) for p in late}
+    assert all(p.durable for p in synced_early + late)
+    assert all(store.path(sha).is_file() for sha, _ in results)
