@@ -258,6 +258,20 @@ class BlobStore:
         _fsync_directory(final.parent)
         return sha, True
 
+    def commit_in_background(self, pending: PendingBlob) -> Future:
+        """Commit a finished blob under its own SHA-256 in a background thread.
+
+        For blobs prepared while an upload arrives: the file's and its
+        folder's fsyncs happen during the upload, not after its last byte
+        (2,000 folder fsyncs took 0.37 s then). Such a blob is stored before
+        anyone checked it against a manifest; it is complete and named by its
+        content like any other, and the caller removes it if it is not used
+        (without a row, retention removes it too). The future's result is
+        ``created`` as :meth:`commit` returns it.
+        """
+        pending.close(sync=False)
+        return _background_syncs().submit(lambda: self.commit(pending)[1])
+
     def commit_many(self, pendings: list[tuple[PendingBlob, str]]) -> list[tuple[str, bool]]:
         """Commit many finished blobs (each with its expected SHA-256) at once.
 

@@ -8,8 +8,10 @@ patient/study/series/instance rows and documents in one transaction together
 with the receipt. Nothing of a rejected bundle stays in the blob store.
 
 Members already read while the upload arrived (:mod:`portal.tus.follower`)
-are not read again; the blobs of a bundle are made durable together
+are not read again, and their blobs were committed while they arrived;
+blobs of the members read here are made durable together
 (:meth:`BlobStore.commit_many`) before the transaction that indexes them.
+Blobs committed early that no accepted instance uses are removed after it.
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ class Verification:
     instances: list[InstanceResult] = field(default_factory=list)
     documents: list[DocumentResult] = field(default_factory=list)
     created_blobs: list[str] = field(default_factory=list)
+    # Of those, the ones no accepted instance uses (committed while the upload
+    # arrived, then refused or not in the manifest): removed after indexing
+    # unless a row refers to them.
+    stray_blobs: list[str] = field(default_factory=list)
 
 
 def _text(value, limit: int) -> str | None:
@@ -249,24 +255,32 @@ def _accept(result: InstanceResult, header: dict) -> InstanceResult:
 
 
 def _verify_prepared(result: InstanceResult, ready: Prepared, study_uid: str,
-                     to_commit: list[tuple[PendingBlob, str]]) -> InstanceResult:
+                     found: Verification, blobs: BlobStore) -> InstanceResult | None:
     """The rest of :func:`_verify_instance`'s checks for a member read while it arrived.
 
-    READY has the manifest's SHA-256 and parsed as DICOM already.
+    READY has the manifest's SHA-256 and parsed as DICOM already; its blob
+    was committed in the background or existed. None if that blob is not
+    there (any more): the member is then read from the bundle.
     """
+    created = ready.created()
+    if not blobs.exists(ready.sha256):
+        # Existed when it was read (another upload's) and was removed since,
+        # its commit failed, or retention took it (an upload paused for
+        # hours): this member brings it again.
+        return None
+    if created:
+        found.created_blobs.append(ready.sha256)
     _check_header(result, ready.header, study_uid)
     if result.reason is not None:
-        if ready.pending is not None:
-            ready.pending.discard()
+        if created:
+            found.stray_blobs.append(ready.sha256)
         return result
-    if ready.pending is not None:
-        to_commit.append((ready.pending, ready.sha256))
     return _accept(result, dict(ready.header))
 
 
 def _verify_instance(bundle: Bundle, entry: ManifestInstance, study_uid: str,
                      blobs: BlobStore, to_commit: list[tuple[PendingBlob, str]],
-                     held: dict[str, dict] | None = None,
+                     found: Verification, held: dict[str, dict] | None = None,
                      follower: BundleFollower | None = None) -> InstanceResult:
     if not entry.in_bundle:
         return _confirm_held(entry, held or {})
@@ -282,11 +296,14 @@ def _verify_instance(bundle: Bundle, entry: ManifestInstance, study_uid: str,
         if follower is not None else None
     if ready is not None:
         if ready.sha256 == entry.sha256 and not ready.not_dicom:
-            return _verify_prepared(result, ready, study_uid, to_commit)
-        # Read from bytes a later request may have replaced: only a match
-        # counts (those are the right bytes); otherwise judge the final file.
-        if ready.pending is not None:
-            ready.pending.discard()
+            verdict = _verify_prepared(result, ready, study_uid, found, blobs)
+            if verdict is not None:
+                return verdict
+        elif ready.created():
+            # Read from bytes a later request may have replaced: only a match
+            # counts (those are the right bytes); otherwise judge the final file.
+            found.created_blobs.append(ready.sha256)
+            found.stray_blobs.append(ready.sha256)
     pending: PendingBlob | None = None
     head: bytes | None = None
     if blobs.exists(entry.sha256):
@@ -357,8 +374,12 @@ def verify_bundle(bundle: Bundle, blobs: BlobStore,
     try:
         for entry in manifest.instances:
             found.instances.append(_verify_instance(bundle, entry, manifest.study_instance_uid,
-                                                    blobs, to_commit, held, follower))
+                                                    blobs, to_commit, found, held, follower))
         committed = blobs.commit_many(to_commit)
+        if follower is not None:
+            untaken = follower.untaken_blobs()
+            found.created_blobs.extend(untaken)
+            found.stray_blobs.extend(untaken)
     except BaseException:
         for pending, _ in to_commit:
             pending.discard()
@@ -481,6 +502,8 @@ def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
             _finish(conn, upload_id, receipt, None)
     if receipt["state"] == REJECTED and found is not None:
         _drop_unreferenced(engine, blobs, found.created_blobs)
+    elif found is not None:
+        _drop_unreferenced(engine, blobs, found.stray_blobs)
     path.unlink(missing_ok=True)
     log.info("upload %s verified: %s, %d accepted, %d rejected, %d read while arriving, "
              "%d of %d headers walked while arriving (after the last byte: %.2f s checking "

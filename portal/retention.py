@@ -15,8 +15,9 @@ periodically by ``serve``) removes
   deleted; finished or tombstoned upload rows go :data:`UPLOAD_ROW_DAYS`
   after their expiry, with any files left;
 * blobs no longer referenced by any instance or document (a blob shared with
-  another study stays), and blob files without a row (left by a crash) once
-  they are older than :data:`ORPHAN_GRACE_SECONDS`.
+  another study stays), and blob files without a row (left by a crash, or
+  stored while an upload arrived that was never completed) once they are
+  older than :data:`ORPHAN_GRACE_SECONDS`.
 
 Ingest checks whether a blob exists before it indexes the instance that
 uses it; a blob deleted in between would leave an instance without its file.

@@ -3,9 +3,10 @@
 After every PATCH that stored bytes (and every 16 MiB within a long one)
 the ingest worker lets the upload's :class:`BundleFollower` read the members
 that are now complete in the upload file: one thread walks the tar headers,
-and a small shared pool streams each member through SHA-256 into a pending
-(not yet committed) blob, written with direct I/O, makes the folder the blob
-will be committed to, and parses its DICOM header. When the last byte
+and a small shared pool streams each member through SHA-256 into a blob,
+written with direct I/O, parses its DICOM header and has the blob committed
+under its SHA-256 in the background (file and folder fsynced during the
+upload, not after its last byte). When the last byte
 arrives, ingest (:mod:`portal.ingest`) checks the manifest against these
 results instead of reading the whole bundle again, so the receipt follows
 the last byte closely. Nothing is decided here: ingest applies exactly the
@@ -37,7 +38,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from portal.blobstore import BlobStore, PendingBlob
+from portal.blobstore import BlobStore
 from portal.bundle import WalkedHeaders
 from portal.direct_io import DirectReader
 from portal.pools import shared_pool
@@ -73,9 +74,20 @@ class Prepared:
     offset_data: int
     size: int
     sha256: str
-    pending: PendingBlob | None  # None when the blob exists already
+    # The blob's commit under ``sha256`` (result: True if this created it);
+    # None when the blob existed already or the member is not DICOM.
+    committing: Future | None
     header: dict | None
     not_dicom: bool
+
+    def created(self) -> bool:
+        """Whether the background commit created this blob (waits for it; False if it failed)."""
+        if self.committing is None:
+            return False
+        try:
+            return bool(self.committing.result())
+        except Exception:  # noqa: BLE001 - the member is then read again by ingest
+            return False
 
 
 class BundleFollower:
@@ -89,6 +101,7 @@ class BundleFollower:
         self._discarded = False
         self._members: dict[str, Prepared] = {}
         self._headers: list[tarfile.TarInfo] = []  # every header before ``position``
+        self._untaken: list[Prepared] = []  # prepared, then forgotten after a cut
         self._lock = threading.Lock()
         self._cut_lock = threading.Lock()  # held for microseconds, never while reading
         self._cut: int | None = None  # the file was cut back to this size since the last look
@@ -142,8 +155,7 @@ class BundleFollower:
                 break
         for name, prepared in list(self._members.items()):
             if prepared.offset_data + prepared.size > cut:
-                if prepared.pending is not None:
-                    prepared.pending.discard()
+                self._untaken.append(prepared)
                 del self._members[name]
         if walked_to > cut and not self._discarded:
             self.stopped = False  # what stopped the walk may have been stale bytes
@@ -217,21 +229,19 @@ class BundleFollower:
             pending.discard()
             raise
         sha = pending.sha256
-        header_path = pending.temp_path
-        kept: PendingBlob | None = pending
-        if self.blobs.exists(sha):
-            pending.discard()
-            kept, header_path = None, self.blobs.path(sha)
-        else:
-            # To disk while the upload goes on, not all at once after its last byte;
-            # its folder too (a fresh store makes one for almost every blob).
-            pending.sync_in_background()
-            self.blobs.make_folder(sha)
+        exists = self.blobs.exists(sha)
         try:
-            header, not_dicom = read_header(header_path, head, size), False
+            header = read_header(self.blobs.path(sha) if exists else pending.temp_path, head,
+                                 size)
         except ValueError:
-            header, not_dicom = None, True
-        return Prepared(offset, size, sha, kept, header, not_dicom)
+            header = None
+        committing: Future | None = None
+        if exists or header is None:
+            pending.discard()  # not DICOM: ingest reads it again and rejects it
+        else:
+            # Stored during the upload, not all at once after its last byte.
+            committing = self.blobs.commit_in_background(pending)
+        return Prepared(offset, size, sha, committing, header, header is None)
 
     def take(self, name: str, offset_data: int, size: int) -> Prepared | None:
         """The prepared member NAME if it is exactly the bundle's member (else None)."""
@@ -243,15 +253,25 @@ class BundleFollower:
             self.taken += 1
             return found
 
+    def untaken_blobs(self) -> list[str]:
+        """SHA-256 of the blobs this follower created that ingest did not take.
+
+        Waits for their commits. Only ingest may delete them (it knows which
+        blobs rows refer to); for an upload that never completes, retention
+        removes them (blob files without a row).
+        """
+        with self._lock:
+            left = self._untaken + list(self._members.values())
+            self._untaken, self._members = [], {}
+        return [p.sha256 for p in left if p.created()]
+
     def discard(self) -> None:
-        """Drop every pending blob not taken (the upload is verified or gone)."""
+        """Forget everything (the upload is verified or gone)."""
         with self._lock:
             self.stopped = self._discarded = True
             self._headers.clear()
-            for prepared in self._members.values():
-                if prepared.pending is not None:
-                    prepared.pending.discard()
             self._members.clear()
+            self._untaken.clear()
 
 
 def _read_exactly(reader: DirectReader, offset: int, size: int) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+import time
 
 import pytest
 
@@ -124,3 +125,35 @@ def test_a_cut_makes_the_follower_forget_what_lay_past_it(tmp_path):
     assert [h.name for h in follower.walked().headers] == [h.name for h in before.headers]
     follower.discard()
     assert follower.walked() is None
+
+
+def test_a_blob_committed_while_arriving_and_removed_since_is_stored_again(tmp_path):
+    """The follower commits blobs during the upload; one removed before ingest
+    (retention takes blob files without a row after an hour: an upload paused
+    for longer) is read from the bundle again instead of being indexed without
+    its file."""
+    from portal.ingest import verify_bundle
+
+    data = tar_bytes(_spec_members(tmp_path))
+    path = tmp_path / "upload"
+    path.write_bytes(data)
+    blobs = BlobStore(tmp_path / "blobs")
+    follower = BundleFollower(path, blobs)
+    follower.advance()
+
+    def committed():
+        return sorted(p.name for p in (tmp_path / "blobs").glob("??/??/*"))
+
+    deadline = time.monotonic() + 20
+    while len(committed()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)  # the commits run in the background
+    spec_shas = committed()
+    assert len(spec_shas) == 3  # committed while "arriving"
+    removed = spec_shas[0]
+    blobs.delete(removed)
+    with open_bundle(path, follower.walked()) as bundle:
+        found = verify_bundle(bundle, blobs, follower=follower)
+    assert [r.status for r in found.instances] == ["accepted"] * 3
+    assert blobs.exists(removed)
+    assert sorted(found.created_blobs) == spec_shas  # two early, the removed one again
+    assert found.stray_blobs == []

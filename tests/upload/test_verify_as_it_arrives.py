@@ -101,9 +101,13 @@ def test_a_wrong_hash_and_a_non_dicom_member_are_caught_while_arriving(real_port
     assert receipt["state"] == "partial"
     assert receipt["totals"]["accepted"] == 6
     assert _read_while_arriving(caplog) >= 3
-    # Nothing of the refused members stays in the blob store.
+    # Nothing of the refused members stays in the blob store, although the
+    # second one's bytes were stored (under their real SHA-256) while arriving.
     blobs = real_portal.running.app.state.tus_service.blobs
     assert not blobs.exists(items[2].sha256)
+    real_sha = hashlib.sha256(open(items[1].source_path, "rb").read()).hexdigest()
+    assert not blobs.exists(real_sha)
+    assert blobs.exists(items[0].sha256)
     assert not list(blobs.root.joinpath("tmp").glob("*.part"))
 
 
