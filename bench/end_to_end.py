@@ -6,14 +6,17 @@ on 127.0.0.1); our side is the real command line in a subprocess
 upload, verified receipt), timed from its start to its exit.
 
 (a) Loopback, a local folder of N x 0.5 MB (default 1,000, about 526 MB),
-    staging on (the default), versus ``curl -T`` of the same bundle bytes as
+    with the command's default staging policy (``auto``: a folder on a local
+    disk is read in place; ``--staging always`` copies it first), versus
+    ``curl -T`` of the same bundle bytes as
     one tus PATCH (raw, and with an ``Upload-Checksum``), also counted until
     its receipt, each to a fresh portal of its own (on ours the blobs would
     exist and verification would only hash). Target: ours at least 0.5x
     curl's speed.
 (b) A simulated CD drive: the reader's test hook
     ``DOWNLOADMANAGER_SIMULATED_READ_RATE`` (7.8 MB/s, a 52x drive; in
-    ``downloadmanager/core/transfers/sources.py``) and the upload through
+    ``downloadmanager/core/transfers/sources.py``; staged as a CD is,
+    ``--staging always``) and the upload through
     ``tests/tcp_proxy.py`` at 40 Mbit/s and 50 ms RTT, a smaller study
     (default 100 x 0.5 MB). Targets: total at most 1.15 x max(read time,
     bytes / 40 Mbit/s); "The CD can be removed" (the CLI's line) at most
@@ -192,9 +195,9 @@ def main() -> None:
     parser.add_argument("--disc-instances", type=int, default=100)
     parser.add_argument("--loopback-only", action="store_true",
                         help="run (a) only (e.g. --instances 2000 for a 1 GB study)")
-    parser.add_argument("--no-staging", action="store_true",
-                        help="(a) with the command's --no-staging: the files are hashed "
-                             "and sent where they are")
+    parser.add_argument("--staging", choices=("auto", "always", "never"), default="auto",
+                        help="(a) with the command's --staging: auto (the default) reads a "
+                             "folder on a local disk in place, always copies it first")
     args = parser.parse_args()
     from tests.tcp_proxy import TcpProxy
 
@@ -217,7 +220,7 @@ def main() -> None:
         cli = Cli(home_a, url, password)
         os.sync()
         portal_cpu = process_cpu(proc.pid)
-        staging_flag = ["--no-staging"] if args.no_staging else []
+        staging_flag = ["--staging", args.staging]
         ours = cli.timed("upload", str(big), "--community", "Loop", *staging_flag, verbose=True)
         portal_cpu = process_cpu(proc.pid) - portal_cpu
         job = cli.last_job()
@@ -247,7 +250,7 @@ def main() -> None:
         help_s = min(_start_seconds(cli) for _ in range(2))
         result["a_loopback"] = {
             "instances": args.instances, "bundle_bytes": study_bytes,
-            "staging": not args.no_staging,
+            "staging": args.staging,
             "ours_command_to_receipt_s": round(ours["s"], 2),
             "ours_cd_removable_s": round(ours["removable_s"] or -1, 2),
             "curl_raw_patch_s": round(curl_raw["upload_s"], 2),
@@ -288,14 +291,17 @@ def main() -> None:
             cli_b = Cli(work / "home-b", server, password)
             disc_bytes = sum(p.stat().st_size for p in disc.rglob("*") if p.is_file())
             proxy.reset_counters()
-            ours_b = cli_b.timed("upload", str(disc), "--community", "Disc",
+            # The simulated CD is staged, as a real one would be.
+            ours_b = cli_b.timed("upload", str(disc), "--community", "Disc", "--staging",
+                                 "always",
                                  extra_env={"DOWNLOADMANAGER_SIMULATED_READ_RATE":
                                             str(DISC_RATE)})
             wire_b = proxy.bytes_up
             read_s = disc_bytes / DISC_RATE
             line_s = wire_b / LINE_RATE
             proxy.reset_counters()
-            again = cli_b.timed("upload", str(disc), "--community", "Disc")
+            again = cli_b.timed("upload", str(disc), "--community", "Disc", "--staging",
+                                "always")
             wire_c = proxy.bytes_up
         job_c = cli_b.last_job()
         result["b_disc_and_line"] = {

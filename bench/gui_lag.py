@@ -203,7 +203,7 @@ def run(args) -> dict:
         with QueueStore(window.transfer_service.queue_path) as store:
             job_ids = queue_studies(store, upload_studies, server=client.server,
                                     account=client.email, community="bM1X",
-                                    source=tmp / "upload", staging=False)
+                                    source=tmp / "upload", staging="never")
         upload_bytes = sum(s.bytes for s in upload_studies)
         window.show_page(2)  # the Transfers page, repainting progress
         meter.start()

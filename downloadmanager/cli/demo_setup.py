@@ -152,7 +152,7 @@ def share_demo_study(client: PortalClient, home: Path, community: str) -> tuple[
     studies = scan(medium).studies()
     with QueueStore(home / "demo-setup-queue.sqlite3") as store:
         job_ids = queue_studies(store, studies, server=client.server, account=client.email,
-                                community=community, source=medium, staging=True)
+                                community=community, source=medium, staging="always")
         QueueRunner(store, lambda _server, _account: client,
                     staging_root=home / "demo-setup-staging").run(only=job_ids)
         jobs = [store.get_job(i, with_items=False) for i in job_ids]

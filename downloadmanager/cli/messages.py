@@ -65,17 +65,19 @@ HINTS: dict[str, dict[str, str]] = {
     },
     "disk_full": {
         "de": ("Platz schaffen und 'downloadmanager transfers retry {job}' ausführen (nichts ist "
-               "verloren) oder einen lokalen Ordner mit --no-staging hochladen."),
+               "verloren) oder die Dateien zuerst auf eine Festplatte dieses Computers kopieren und von "
+               "dort hochladen (sie werden dann nicht noch einmal kopiert)."),
         "en": ("Free up space and run 'downloadmanager transfers retry {job}' (nothing has been "
-               "lost), or upload a local folder with --no-staging."),
+               "lost), or copy the files to a disk of this computer first and upload them from there "
+               "(they are not copied again then)."),
     },
     "staging_disk_ran_full": {
         "de": "Platz schaffen und 'downloadmanager transfers retry {job}' ausführen.",
         "en": "Free up space and run 'downloadmanager transfers retry {job}'.",
     },
     "zip_needs_staging": {
-        "de": "Lassen Sie --no-staging weg.",
-        "en": "Leave out --no-staging.",
+        "de": "Lassen Sie --staging never (--no-staging) weg.",
+        "en": "Leave out --staging never (--no-staging).",
     },
     "source_changed_retry": {
         "de": "Wiederholen mit: downloadmanager transfers retry {job}",

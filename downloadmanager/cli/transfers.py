@@ -172,9 +172,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Show the upload settings, or change and save them.")
     _add_setting_options(setting)
     setting.add_argument("--staging", dest="staging", action="store_true", default=None,
-                         help="copy studies to the local staging area before uploading")
+                         help="copy studies from CDs, USB media and network drives to the "
+                              "local staging area while they are sent; folders on this "
+                              "computer's disks are read in place (the default)")
     setting.add_argument("--no-staging", dest="staging", action="store_false",
-                         help="upload local folders in place (CDs and ZIPs are always staged)")
+                         help="never copy: read every medium in place (ZIP files are always "
+                              "copied)")
     parser.set_defaults(handler=run, action=None, json=False)
 
 

@@ -15,7 +15,12 @@ from downloadmanager.cli.transfers import (
     receipt_text,
 )
 from downloadmanager.core.scan import ScanError, scan
-from downloadmanager.core.transfers.enqueue import check_attachments, check_note, queue_studies
+from downloadmanager.core.transfers.enqueue import (
+    STAGING_POLICIES,
+    check_attachments,
+    check_note,
+    queue_studies,
+)
 from downloadmanager.core.errors import AppError, InputError
 from downloadmanager.core.transfers.model import JobState
 from downloadmanager.core.transfers.settings import load_transfer_settings
@@ -32,9 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Scan PATH, queue one upload per study for the community CODE and (unless "
             "--no-wait) upload them and wait until the portal has verified every image. "
-            "Studies are copied to a local staging area while they are already being sent; "
-            "'The CD can be removed' is printed once staging is done, while the upload goes "
-            "on. Images the portal already holds for the recipient are not sent again. "
+            "Studies on a CD, USB medium or network drive are copied to a local staging area "
+            "while they are already being sent; 'The CD can be removed' is printed once "
+            "staging is done, while the upload goes on. Folders on this computer's own disks "
+            "are read where they are (--staging). Images the portal already holds for the recipient are not sent again. "
             "Uploads resume after network errors, crashes and restarts "
             "('downloadmanager transfers run'). Exit code 0 only when every image was "
             "verified by the portal, 1 when something was not accepted or is still pending, "
@@ -54,9 +60,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="print the queued transfers (with receipts) as JSON")
     parser.add_argument("--no-wait", action="store_true",
                         help="only queue the uploads; 'downloadmanager transfers run' sends them")
-    parser.add_argument("--no-staging", action="store_true",
-                        help="upload a local folder in place instead of copying it first "
-                             "(files must not change until the upload is done)")
+    parser.add_argument("--staging", choices=STAGING_POLICIES, default=None,
+                        help="auto: copy from CDs, USB media and network drives, read folders "
+                             "on this computer's disks in place (the default, unless the "
+                             "'staging' setting is off: never); always: copy every study "
+                             "first; never: read in place (files must not change until the "
+                             "upload is done). ZIP files are always copied")
+    parser.add_argument("--no-staging", dest="staging", action="store_const", const="never",
+                        help="the same as --staging never")
     add_portal_options(parser)
     parser.set_defaults(handler=run)
 
@@ -92,11 +103,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     settings = load_transfer_settings()
-    use_staging = settings.staging and not args.no_staging
+    staging = args.staging or settings.staging_policy
     with QueueStore() as store:
         job_ids = queue_studies(store, studies, server=portal.server, account=portal.email,
                                 community=args.community, source=args.path, note=args.note,
-                                attachments=attachments, staging=use_staging)
+                                attachments=attachments, staging=staging)
         print(say("queued", count=len(job_ids), ids=", ".join(map(str, job_ids))),
               file=sys.stderr)
         if not args.no_wait:

@@ -133,7 +133,9 @@ _declare("transfers", "time_window", str, "", 'Daily window such as "19:00-07:00
 _declare("transfers", "max_concurrent_jobs", int, 2, "How many studies upload at the same time.",
          check=lambda v: v >= 1)
 _declare("transfers", "staging", bool, True,
-         "Copy studies to the local staging area before uploading (needed for CDs).")
+         "Copy studies from CDs, USB media and network drives to the local staging area "
+         "while they are sent (the medium is free sooner); folders on this computer's own "
+         "disks are read where they are. Off: never copy (ZIP files always are).")
 
 # How the program reaches the portal (``downloadmanager.core.net_settings``).
 _declare("network", "proxy_mode", str, "system", "system, manual or none.", check=lambda v: v in PROXY_MODES)

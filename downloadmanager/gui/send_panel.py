@@ -151,7 +151,7 @@ class SendPanel(QWidget):
             return
         studies, source = list(self._studies), self._source or Path(".")
         code, note, attachments = recipient["code"], self.note.text(), self.attachments.paths()
-        staging = load_transfer_settings().staging
+        staging = load_transfer_settings().staging_policy
         queue = self._queue
 
         def work(_ctx) -> list[int]:

@@ -10,18 +10,16 @@ its size must not freeze the window.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QStorageInfo, QTimer, Signal
 
+from downloadmanager.core.media import OPTICAL_FILE_SYSTEMS, looks_removable
 from downloadmanager.gui.bridge import Bridge
 
-OPTICAL_FILE_SYSTEMS = {"iso9660", "udf", "cdfs"}
-# Where desktop Linux mounts CDs and USB sticks (udisks); /mnt is left out on
-# purpose: servers and WSL mount fixed and network drives there.
-REMOVABLE_MOUNT_PREFIXES = ("/media/", "/run/media/")
+__all__ = ["Volume", "VolumeWatcher", "list_removable_volumes", "looks_removable"]
+
 POLL_INTERVAL_MS = 2500
 
 
@@ -44,20 +42,6 @@ class Volume:
         if self.name and self.name != self.root:
             return f"{self.name} ({self.root})"
         return self.root
-
-
-def looks_removable(root: str, file_system: str, platform: str = sys.platform) -> bool:
-    """Guess whether a volume mounted at ROOT is a CD/DVD or removable medium."""
-    if file_system.lower() in OPTICAL_FILE_SYSTEMS:
-        return True
-    if platform.startswith("win"):
-        drive = root.rstrip("\\/").upper()
-        # The system drive is C: on nearly every practice PC; network shares
-        # have no drive root of this form.
-        return len(drive) == 2 and drive[1] == ":" and drive != "C:"
-    if platform == "darwin":
-        return root.startswith("/Volumes/")
-    return root.startswith(REMOVABLE_MOUNT_PREFIXES)
 
 
 def list_removable_volumes() -> list[Volume]:

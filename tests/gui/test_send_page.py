@@ -200,7 +200,7 @@ def test_a_new_cd_is_offered_and_read(qtbot, make_window, medium):
     ("/Volumes/PRAXIS", "cd9660", "darwin", True),
 ])
 def test_removable_volume_heuristic(root, fs, platform, expected):
-    from downloadmanager.gui.volumes import looks_removable
+    from downloadmanager.core.media import looks_removable
 
     assert looks_removable(root, fs, platform) is expected
 

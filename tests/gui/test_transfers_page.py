@@ -53,7 +53,12 @@ def _sending_with_progress(window, job_id) -> bool:
     return job is not None and job.state is JobState.UPLOADING and job.bytes_done > 0
 
 
-def test_pause_resume_cancel_retry_from_the_page(qtbot, make_window, demo_portal, tmp_path):
+def test_pause_resume_cancel_retry_from_the_page(qtbot, make_window, demo_portal, tmp_path,
+                                                 monkeypatch):
+    from downloadmanager.core.transfers import enqueue
+
+    # The dropped folder stands for a CD: staged, so the row says when it may go.
+    monkeypatch.setattr(enqueue, "must_stage", lambda source: True)
     save_transfer_settings(SLOW)
     window = make_window()
     window.confirm_quit = lambda: True

@@ -140,19 +140,39 @@ def test_pause_while_staging_and_uploading_then_resume(dm_home, real_portal, stu
 
 
 def test_cli_says_the_cd_can_be_removed(cli, real_portal, tmp_path):
+    """A medium that is staged (as a CD is; here forced with --staging always)."""
     study_source(tmp_path / "medium", series=1, per_series=3)
     login = cli.login(real_portal.url, real_portal)
     assert login.returncode == 0, login.stderr
     cli.env["LANG"] = "de_DE.UTF-8"
     cli.env.pop("LC_ALL", None)
     cli.env.pop("LC_MESSAGES", None)
-    done = cli.run("upload", str(tmp_path / "medium"), "--community", COMMUNITY)
+    done = cli.run("upload", str(tmp_path / "medium"), "--community", COMMUNITY,
+                   "--staging", "always")
     assert done.returncode == 0, done.stderr
     assert "Die CD kann entnommen werden" in done.stderr
     cli.env["LANG"] = "en_US.UTF-8"
-    again = cli.run("upload", str(tmp_path / "medium"), "--community", COMMUNITY)
+    again = cli.run("upload", str(tmp_path / "medium"), "--community", COMMUNITY,
+                    "--staging", "always")
     assert again.returncode == 0, again.stderr
     assert "The CD can be removed" in again.stderr
+    assert all(job["staging"] for job in json.loads(cli.run("transfers", "list",
+                                                            "--json").stdout))
+
+
+def test_a_folder_on_a_local_disk_is_read_in_place(cli, real_portal, tmp_path):
+    """The default policy copies only what can go away (CDs, USB media, network
+    drives): a folder on this computer's disk is hashed and sent where it is."""
+    study_source(tmp_path / "medium", series=1, per_series=3)
+    login = cli.login(real_portal.url, real_portal)
+    assert login.returncode == 0, login.stderr
+    done = cli.run("upload", str(tmp_path / "medium"), "--community", COMMUNITY)
+    assert done.returncode == 0, done.stderr
+    assert "The CD can be removed" not in done.stderr
+    assert "Every file has been read" in done.stderr
+    job = json.loads(cli.run("transfers", "list", "--json").stdout)[0]
+    assert job["state"] == "done" and job["staging"] is False
+    assert job["receipt"]["totals"]["accepted"] == 3
 
 
 @pytest.mark.slow
@@ -166,7 +186,7 @@ def test_kill_9_while_staging_and_uploading_then_restart(cli, real_portal, tmp_p
         login = cli.login(server, real_portal)
         assert login.returncode == 0, login.stderr
         queued = cli.run("upload", str(tmp_path / "medium"), "--community", COMMUNITY,
-                         "--no-wait")
+                         "--no-wait", "--staging", "always")
         assert queued.returncode == 0, queued.stderr
         proxy.reset_counters()
         # About 2.6 MB read at 512 KiB/s: staging takes about 5 s.

@@ -35,8 +35,14 @@ class TransferSettings:
     time_window: str = declared_field(SECTION, "time_window")
     #: How many studies upload at the same time.
     max_concurrent_jobs: int = declared_field(SECTION, "max_concurrent_jobs")
-    #: Copy studies to the local staging area before uploading (needed for CDs).
+    #: Copy studies from CDs, USB media and network drives to the staging area
+    #: ("auto"); False: never copy (ZIP files always are).
     staging: bool = declared_field(SECTION, "staging")
+
+    @property
+    def staging_policy(self) -> str:
+        """The policy for :func:`~downloadmanager.core.transfers.enqueue.queue_studies`."""
+        return "auto" if self.staging else "never"
 
     def window(self) -> TimeWindow | None:
         """The parsed time window, or None for 'any time'."""
