@@ -18,7 +18,8 @@ from datetime import datetime, timezone
 
 from fastapi import Request
 from fastapi.responses import Response
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.auth import SESSION_COOKIE
 
@@ -31,18 +32,34 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
        "frame-ancestors 'none'")
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    """Adds the browser protections to every answer of the portal."""
+class SecurityHeaders:
+    """Adds the browser protections to every answer of the portal.
 
-    async def dispatch(self, request: Request, call_next):
-        response = await call_next(request)
-        headers = response.headers
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        if headers.get("content-type", "").startswith("text/html"):
-            headers.setdefault("Content-Security-Policy", CSP)
-        return response
+    A plain ASGI middleware that only touches the answer's first message: the
+    request body passes through untouched. (Starlette's BaseHTTPMiddleware
+    wraps every body piece in task groups of its own; under a gigabyte's
+    upload that held the portal's event loop for seconds.)
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_protected(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers.setdefault("Content-Security-Policy", CSP)
+            await send(message)
+
+        await self.app(scope, receive, send_protected)
 
 
 def is_secure(request: Request) -> bool:

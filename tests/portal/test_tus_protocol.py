@@ -304,28 +304,31 @@ def test_expired_upload_is_410(tus):
     assert not upload_file(portal, url).exists()
 
 
-def test_an_abandoned_upload_leaves_nothing_it_read_while_arriving(tus, tmp_path):
-    """Half a bundle, then the upload expires: the sweep drops what was read of it."""
+def test_an_abandoned_upload_leaves_nothing_it_read_while_arriving(tus, tmp_path, monkeypatch):
+    """Half a bundle, then the upload expires: the blobs stored while it arrived
+    (no database row refers to them) go with retention's next purge."""
+    from portal import retention
     from tests.portal.test_tus_helpers import bundle_bytes, study_spec
 
     calls, code, portal = tus
     data = bundle_bytes(study_spec(tmp_path / "study", series=1, per_series=4, rows=64))
     url = calls.create_url(len(data), code)
     assert calls.patch(url, 0, data[:len(data) * 3 // 4]).status_code == 204
-    temporary = portal.data_dir / "blobs" / "tmp"
+    blob_root = portal.data_dir / "blobs"
     deadline = time.monotonic() + 10
-    while not list(temporary.glob("*.part")) and time.monotonic() < deadline:
-        time.sleep(0.02)  # the follower reads the complete members
-    assert list(temporary.glob("*.part"))
+    while not list(blob_root.glob("??/??/*")) and time.monotonic() < deadline:
+        time.sleep(0.02)  # the follower reads and stores the complete members
+    assert list(blob_root.glob("??/??/*"))
     with portal.engine.begin() as conn:
         conn.execute(update(uploads).where(uploads.c.id == url.rsplit("/", 1)[1])
                      .values(expires_at=utcnow() - timedelta(seconds=1)))
     portal.app.state.tus_service.ingest._sweep()
-    deadline = time.monotonic() + 10
-    while list(temporary.glob("*.part")) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert not list(temporary.glob("*.part"))
     assert calls.head(url).status_code == 410
+    monkeypatch.setattr(retention, "ORPHAN_GRACE_SECONDS", 0)
+    report = retention.purge(portal.engine, portal.settings)
+    assert report.orphan_files >= 1
+    assert not list(blob_root.glob("??/??/*"))
+    assert not list((blob_root / "tmp").glob("*.part"))
 
 
 def test_cut_connection_keeps_received_bytes_without_checksum(tus):
