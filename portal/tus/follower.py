@@ -55,7 +55,9 @@ _HEAD_BYTES = 128 * 1024
 # the disk) and hashing one member overlaps with the next. Larger members are
 # streamed through the window by the follower's own thread.
 _POOLED_MAX = 4 * 1024 * 1024
-_PREPARE_THREADS = 2  # more only compete with the request handling for the GIL
+# Four: their waits for the disk overlap. (Two were enough while the request
+# body's middleware held the GIL most of the time; see docs/benchmarks.md.)
+_PREPARE_THREADS = 4
 _IN_FLIGHT = 8  # members copied and waiting in the pool, per follower
 # Header types followed; anything else (pax, GNU long names, sparse files,
 # links) changes how the next bytes are read: ingest reads on from there.
