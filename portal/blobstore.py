@@ -17,7 +17,7 @@ import os
 import re
 import secrets
 import time
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
@@ -53,7 +53,7 @@ def _fsync_file(path: Path) -> None:
 
 
 def _background_syncs() -> ThreadPoolExecutor:
-    """The threads that fsync blobs ahead of their commit."""
+    """The threads that commit blobs in the background (:meth:`BlobStore.commit_in_background`)."""
     return shared_pool("blob-sync", 4)
 
 
@@ -93,7 +93,6 @@ class PendingBlob:
         self._hash = hashlib.sha256()
         self.size = 0
         self._durable = False  # fsynced (the temporary file's bytes are on disk)
-        self._syncing: Future | None = None
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         """Append DATA to the blob."""
@@ -124,8 +123,8 @@ class PendingBlob:
     def close(self, *, sync: bool = True) -> None:
         """Flush and fsync the temporary file (idempotent).
 
-        ``sync=False`` leaves the fsync to the commit (:meth:`BlobStore.commit`
-        or :meth:`BlobStore.commit_many`) or to :meth:`sync_in_background`.
+        ``sync=False`` leaves the fsync to the commit (:meth:`BlobStore.commit`,
+        :meth:`BlobStore.commit_many` or :meth:`BlobStore.commit_in_background`).
         """
         if self._file is not None:
             self._finish_direct(keep=True)
@@ -138,29 +137,9 @@ class PendingBlob:
         elif sync:
             self.make_durable()
 
-    def sync_in_background(self) -> None:
-        """Close the blob and start its fsync in a background thread.
-
-        For blobs written while an upload arrives: their bytes go to disk
-        during the upload instead of in one batch of fsyncs after its last
-        byte (a gigabyte took 1.6 s then). The commit waits for it.
-        """
-        self.close(sync=False)
-        if not self._durable and self._syncing is None:
-            self._syncing = _background_syncs().submit(_fsync_file, self.temp_path)
-
     def make_durable(self) -> None:
         """Return once the finished blob's bytes are on disk (fsync now if not yet)."""
         self.close(sync=False)
-        if self._durable:
-            return
-        if self._syncing is not None:
-            try:
-                self._syncing.result()
-                self._durable = True
-            except OSError:
-                pass  # synced below, where an error is raised to the caller
-            self._syncing = None
         if not self._durable:
             _fsync_file(self.temp_path)
             self._durable = True
@@ -170,27 +149,12 @@ class PendingBlob:
         """True once the bytes are known to be on disk."""
         return self._durable
 
-    def settled(self) -> bool:
-        """True if the bytes are on disk already (a background fsync that ended well counts).
-
-        Costs no thread and no wait: :meth:`BlobStore.commit_many` syncs only
-        the blobs for which this is False.
-        """
-        if not self._durable and self._file is None and self._syncing is not None \
-                and self._syncing.done() and self._syncing.exception() is None:
-            self._durable, self._syncing = True, None
-        return self._durable
-
     def discard(self) -> None:
         """Drop the temporary file; nothing is stored."""
         self._finish_direct(keep=False)
         if self._file is not None:
             self._file.close()
             self._file = None
-        if self._syncing is not None:
-            # Windows cannot delete a file another thread holds open.
-            wait([self._syncing])
-            self._syncing = None
         self.temp_path.unlink(missing_ok=True)
 
 
@@ -218,10 +182,6 @@ class BlobStore:
     def exists(self, sha256: str) -> bool:
         """True if the blob is stored."""
         return self.path(sha256).is_file()
-
-    def make_folder(self, sha256: str) -> None:
-        """Create the folder the blob SHA256 will live in (ahead of its commit)."""
-        self.path(sha256).parent.mkdir(parents=True, exist_ok=True)
 
     def open(self, sha256: str) -> BinaryIO:
         """Open the blob for binary reading; raises FileNotFoundError if missing."""
@@ -287,11 +247,7 @@ class BlobStore:
             if pending.sha256 != expected:
                 raise BlobStoreError(f"content hash {pending.sha256} differs from expected "
                                      f"{expected}")
-        # Blobs written while the upload arrived were fsynced in the background
-        # already: only the rest costs a thread (a gigabyte's 2,000 blobs took
-        # 0.3 s of thread hand-offs for nothing).
-        _parallel(lambda pending: pending.make_durable(),
-                  [p for p, _ in pendings if not p.settled()])
+        _parallel(lambda pending: pending.make_durable(), [p for p, _ in pendings])
         results: list[tuple[str, bool]] = []
         folders: set[Path] = set()
         for pending, expected in pendings:

@@ -232,14 +232,15 @@ class Bundle:
     """An opened, structurally valid bundle. Close it (or use ``with``)."""
 
     def __init__(self, path: Path, tar: tarfile.TarFile, manifest: Manifest,
-                 members: dict[str, tarfile.TarInfo], file: BinaryIO | None = None) -> None:
+                 members: dict[str, tarfile.TarInfo], file: BinaryIO | None = None,
+                 headers_walked: int = 0) -> None:
         self.path = path
         self.manifest = manifest
         self.members = members
         self._tar = tar
         self._file = file  # the file TAR reads when it was opened on one
         self.header_count = len(members) + 1  # the members and the manifest
-        self.headers_walked = 0  # of them, how many came from WalkedHeaders
+        self.headers_walked = headers_walked  # of them, how many came from WalkedHeaders
 
     def open_member(self, name: str) -> BinaryIO:
         """A bounded reader over member NAME's bytes (read it in blocks)."""
@@ -361,9 +362,7 @@ def open_bundle(path: Path | str, walked: WalkedHeaders | None = None) -> Bundle
             if member.name in members:
                 raise BundleError(f"member {member.name!r} appears twice")
             members[member.name] = member
-        bundle = Bundle(path, tar, manifest, members, file)
-        bundle.headers_walked = len(walked_kept)
-        return bundle
+        return Bundle(path, tar, manifest, members, file, len(walked_kept))
     except BaseException:
         tar.close()
         if file is not None:

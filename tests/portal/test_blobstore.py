@@ -39,13 +39,12 @@ def test_commit_syncs_a_blob_closed_without_sync(tmp_path, monkeypatch):
     assert store.path(sha).read_bytes() == b"%PDF-1.4 document"
 
 
-def test_blobs_synced_in_the_background_are_committed_without_a_second_fsync(tmp_path,
-                                                                            monkeypatch):
+def test_commit_many_syncs_each_blob_exactly_once(tmp_path, monkeypatch):
     store = BlobStore(tmp_path / "blobs")
     synced = _synced_files(monkeypatch)
     blobs = [_pending(store, bytes([n]) * 100_000) for n in range(20)]
     for pending in blobs:
-        pending.sync_in_background()
+        pending.close(sync=False)
     inodes = [os.stat(p.temp_path).st_ino for p in blobs]
     results = store.commit_many([(p, p.sha256) for p in blobs])
     assert all(created for _, created in results)
@@ -55,10 +54,10 @@ def test_blobs_synced_in_the_background_are_committed_without_a_second_fsync(tmp
         assert store.path(sha).read_bytes() == bytes([n]) * 100_000
 
 
-def test_a_blob_syncing_in_the_background_can_be_discarded(tmp_path):
+def test_a_blob_closed_without_sync_can_be_discarded(tmp_path):
     store = BlobStore(tmp_path / "blobs")
     pending = _pending(store, b"x" * 1_000_000)
-    pending.sync_in_background()
+    pending.close(sync=False)
     pending.discard()
     assert not pending.temp_path.exists()
     assert not list((tmp_path / "blobs").glob("??/??/*"))
@@ -75,7 +74,7 @@ def test_a_blob_written_with_direct_io_holds_exactly_its_bytes(tmp_path):
     pending = store.begin(direct=True)
     for piece in pieces:
         pending.write(memoryview(piece))
-    pending.sync_in_background()
+    pending.close(sync=False)
     sha, created = store.commit(pending, hashlib.sha256(data).hexdigest())
     assert created and pending.durable
     assert store.path(sha).read_bytes() == data
@@ -87,30 +86,11 @@ def test_a_blob_written_with_direct_io_holds_exactly_its_bytes(tmp_path):
     assert not discarded.temp_path.exists()
 
 
-def test_commit_many_hands_only_unsynced_blobs_to_threads(tmp_path, monkeypatch):
-    """Blobs whose background fsync ended are settled at once; the rest are synced."""
-    import portal.blobstore as blobstore
-
+def test_a_blob_committed_in_the_background_is_stored_once(tmp_path):
     store = BlobStore(tmp_path / "blobs")
-    synced_early = [_pending(store, bytes([n]) * 50_000) for n in range(6)]
-    for pending in synced_early:
-        pending.sync_in_background()
-    for pending in synced_early:
-        pending._syncing.result()  # the background fsyncs have ended
-    late = [_pending(store, bytes([100 + n]) * 50_000) for n in range(3)]
-    for pending in late:
-        pending.close(sync=False)
-    handed = []
-    real_parallel = blobstore._parallel
-
-    def parallel(func, items):
-        handed.extend(items)
-        return real_parallel(func, items)
-
-    monkeypatch.setattr(blobstore, "_parallel", parallel)
-    assert not late[0].settled()
-    results = store.commit_many([(p, p.sha256) for p in synced_early + late])
-    assert {id(p) for p in handed if isinstance(p, blobstore.PendingBlob)} == \
-        {id(p) for p in late}
-    assert all(p.durable for p in synced_early + late)
-    assert all(store.path(sha).is_file() for sha, _ in results)
+    first = store.commit_in_background(_pending(store, b"same bytes"))
+    assert first.result() is True
+    second = store.commit_in_background(_pending(store, b"same bytes"))
+    assert second.result() is False  # identical bytes were there: nothing added
+    assert store.path(hashlib.sha256(b"same bytes").hexdigest()).read_bytes() == b"same bytes"
+    assert not list((tmp_path / "blobs" / "tmp").glob("*.part"))
