@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from dicomkit.sqlite_wal import use_wal
 from portal.config import Settings
@@ -69,6 +70,17 @@ def open_database(settings: Settings) -> Engine:
     except Exception:
         engine.dispose()
         raise
+    try:
+        _record_version(engine)
+    except IntegrityError:
+        # Another portal process starting on the same new database wrote the
+        # row between our read and our insert: read it again.
+        _record_version(engine)
+    return engine
+
+
+def _record_version(engine: Engine) -> None:
+    """Write the schema version into a new database; refuse one of a newer portal."""
     with engine.begin() as conn:
         row = conn.execute(select(schema_info.c.version)).first()
         if row is None:
@@ -77,4 +89,3 @@ def open_database(settings: Settings) -> Engine:
             raise SchemaVersionError(
                 f"database schema {row.version} is newer than this portal ({SCHEMA_VERSION})"
             )
-    return engine
