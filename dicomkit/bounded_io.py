@@ -1,4 +1,6 @@
-"""A read-only file wrapper that never asks for more bytes than the file has left.
+"""Read-only file wrappers that never read past their end.
+
+:class:`BoundedReader` never asks for more bytes than the file has left:
 
 pydicom reads a value with ``fp.read(declared_length)``. On a real file,
 CPython allocates the whole requested buffer before reading, so a damaged
@@ -7,6 +9,9 @@ length field (``0xFFFFFFF0``) in a 40 KB file costs a 4 GB allocation (and a
 checks the declared length against the file size *before* anything is
 allocated; pydicom then sees a short read and reports the file as truncated.
 Used wherever the program or the portal hands a file (not bytes) to pydicom.
+
+:class:`FileWindow` is a stretch of a larger file seen as a file of its own
+(a member of an archive, a blob inside the portal's upload file).
 """
 
 from __future__ import annotations
@@ -65,3 +70,61 @@ def open_bounded(path: str | os.PathLike) -> BoundedReader:
     reader = BoundedReader(raw)
     reader._owned = raw  # noqa: SLF001 - closed with the reader
     return reader
+
+
+class FileWindow(io.RawIOBase):
+    """SIZE bytes at OFFSET of the file at PATH, read-only and seekable, as a file of its own.
+
+    HEAD, the window's first bytes when the caller has them in memory
+    already, is served from there; the file is opened only to read past it.
+    Reads stop at the window's end.
+    """
+
+    def __init__(self, path: str | os.PathLike, offset: int, size: int,
+                 head: bytes | memoryview = b"") -> None:
+        super().__init__()
+        self.name = os.fspath(path)
+        self._offset = offset
+        self._size = size
+        self._head = head
+        self._file: BinaryIO | None = None
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._position = base + offset
+        return self._position
+
+    def readinto(self, buffer) -> int:
+        view = memoryview(buffer).cast("B")
+        wanted = min(len(view), self._size - self._position)
+        if wanted <= 0:
+            return 0
+        if self._position < len(self._head):
+            part = self._head[self._position:self._position + wanted]
+            view[:len(part)] = part
+            done = len(part)
+        else:
+            if self._file is None:
+                self._file = open(self.name, "rb", buffering=0)
+            self._file.seek(self._offset + self._position)
+            done = self._file.readinto(view[:wanted]) or 0
+        self._position += done
+        return done
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        super().close()

@@ -1,10 +1,16 @@
-"""Content-addressed file store for instances and documents.
+"""Content-addressed store for instances and documents.
 
-A blob is named by the SHA-256 of its bytes and lives at
-``DATA/blobs/<sha[0:2]>/<sha[2:4]>/<sha>``. Storing the same bytes twice adds
-nothing. Every write goes to a temporary file in ``DATA/blobs/tmp`` first, is
-flushed and fsynced, and only then renamed to its final name, so a blob that
-exists under its name is always complete.
+A blob is named by the SHA-256 of its bytes. Storing the same bytes twice
+adds nothing. It is kept in one of two ways, and readers do not see which:
+
+- **loose**, a file of its own at ``DATA/blobs/<sha[0:2]>/<sha[2:4]>/<sha>``.
+  Every write goes to a temporary file in ``DATA/blobs/tmp`` first, is
+  flushed and fsynced, and only then renamed to its final name, so a blob
+  that exists under its name is always complete (documents, and instances
+  where the upload file cannot be linked);
+- **packed**, a range of the upload file it arrived in
+  (:meth:`BlobStore.store_ranges`, :mod:`portal.blobpacks`): a verified
+  bundle's instances are not copied at all.
 
 The store knows nothing about the database: callers keep the ``blobs`` table
 in step (ingest adds rows, retention deletes files whose rows it removed).
@@ -17,12 +23,11 @@ import os
 import re
 import secrets
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
-from portal.direct_io import DirectAppender, open_direct
-from portal.pools import shared_pool
+from portal.blobpacks import PACK_SUFFIX, PackIndex, discard_ranges, open_range
 
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _READ_SIZE = 1024 * 1024
@@ -52,11 +57,6 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _background_syncs() -> ThreadPoolExecutor:
-    """The threads that commit blobs in the background (:meth:`BlobStore.commit_in_background`)."""
-    return shared_pool("blob-sync", 4)
-
-
 def _parallel(func, items: list) -> None:
     """Run FUNC on every item in a few threads (fsyncs that the disk can group)."""
     if len(items) <= 1:
@@ -71,25 +71,12 @@ class PendingBlob:
     """A blob being written: bytes go to a temporary file and are hashed on the way.
 
     Use :meth:`BlobStore.begin`; then :meth:`write` any number of times,
-    and either :meth:`BlobStore.commit` or :meth:`discard` it. With DIRECT
-    the bytes go to disk with direct I/O where the system has it
-    (:class:`portal.direct_io.DirectAppender`): no page-cache pages to fill
-    and write back, and the fsync has little left to do.
+    and either :meth:`BlobStore.commit` or :meth:`discard` it.
     """
 
-    def __init__(self, temp_path: Path, direct: bool = False) -> None:
+    def __init__(self, temp_path: Path) -> None:
         self.temp_path = temp_path
         self._file: BinaryIO | None = open(temp_path, "wb")
-        self._appender: DirectAppender | None = None
-        if direct:
-            direct_fd = open_direct(temp_path)
-            if direct_fd is not None:
-                try:
-                    self._appender = DirectAppender(self._file.fileno(), direct_fd, 0)
-                except BaseException:
-                    os.close(direct_fd)
-                    self._file.close()
-                    raise
         self._hash = hashlib.sha256()
         self.size = 0
         self._durable = False  # fsynced (the temporary file's bytes are on disk)
@@ -98,22 +85,9 @@ class PendingBlob:
         """Append DATA to the blob."""
         if self._file is None:
             raise BlobStoreError("blob already finished")
-        if self._appender is not None:
-            self._appender.append([data])
-        else:
-            self._file.write(data)
+        self._file.write(data)
         self._hash.update(data)
         self.size += len(data)
-
-    def _finish_direct(self, *, keep: bool) -> None:
-        """Write the direct appender's last partial block (if KEEP) and free its buffer."""
-        appender, self._appender = self._appender, None
-        if appender is not None:
-            try:
-                if keep:
-                    appender.finish()
-            finally:
-                appender.close()
 
     @property
     def sha256(self) -> str:
@@ -123,11 +97,10 @@ class PendingBlob:
     def close(self, *, sync: bool = True) -> None:
         """Flush and fsync the temporary file (idempotent).
 
-        ``sync=False`` leaves the fsync to the commit (:meth:`BlobStore.commit`,
-        :meth:`BlobStore.commit_many` or :meth:`BlobStore.commit_in_background`).
+        ``sync=False`` leaves the fsync to the commit (:meth:`BlobStore.commit`
+        or :meth:`BlobStore.commit_many`).
         """
         if self._file is not None:
-            self._finish_direct(keep=True)
             self._file.flush()
             if sync:
                 os.fsync(self._file.fileno())
@@ -151,7 +124,6 @@ class PendingBlob:
 
     def discard(self) -> None:
         """Drop the temporary file; nothing is stored."""
-        self._finish_direct(keep=False)
         if self._file is not None:
             self._file.close()
             self._file = None
@@ -165,6 +137,7 @@ class BlobStore:
         self.root = Path(root)
         self._tmp = self.root / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
+        self._packs = PackIndex(self.root)
 
     # -- names ---------------------------------------------------------------
     @staticmethod
@@ -175,26 +148,51 @@ class BlobStore:
         return sha256
 
     def path(self, sha256: str) -> Path:
-        """Where the blob SHA256 lives (whether or not it exists)."""
+        """Where the blob SHA256 lives as a loose file (whether or not it does).
+
+        A packed blob has no file of its own: read blobs with :meth:`open`.
+        """
         self.check_sha(sha256)
         return self.root / sha256[0:2] / sha256[2:4] / sha256
 
     def exists(self, sha256: str) -> bool:
-        """True if the blob is stored."""
-        return self.path(sha256).is_file()
+        """True if the blob is stored (loose or packed)."""
+        return self.path(sha256).is_file() or self._packs.locate(sha256) is not None
 
     def open(self, sha256: str) -> BinaryIO:
-        """Open the blob for binary reading; raises FileNotFoundError if missing."""
-        return open(self.path(sha256), "rb")
+        """Open the blob for binary reading (seekable); FileNotFoundError if missing."""
+        try:
+            return open(self.path(sha256), "rb")
+        except FileNotFoundError:
+            found = self._packs.locate(sha256)
+            if found is None:
+                raise
+            return open_range(*found)
 
     def size(self, sha256: str) -> int:
         """Size in bytes of a stored blob."""
-        return self.path(sha256).stat().st_size
+        try:
+            return self.path(sha256).stat().st_size
+        except FileNotFoundError:
+            found = self._packs.locate(sha256)
+            if found is None:
+                raise
+            return found[2]
+
+    def modified(self, sha256: str) -> float:
+        """When the blob's file (a packed blob's pack) was last written, as a timestamp."""
+        try:
+            return self.path(sha256).stat().st_mtime
+        except FileNotFoundError:
+            found = self._packs.locate(sha256)
+            if found is None:
+                raise
+            return found[0].stat().st_mtime
 
     # -- writing -------------------------------------------------------------
-    def begin(self, *, direct: bool = False) -> PendingBlob:
-        """Start writing a blob whose hash is not known yet (DIRECT: see :class:`PendingBlob`)."""
-        return PendingBlob(self._tmp / f"{secrets.token_hex(12)}.part", direct=direct)
+    def begin(self) -> PendingBlob:
+        """Start writing a blob whose hash is not known yet."""
+        return PendingBlob(self._tmp / f"{secrets.token_hex(12)}.part")
 
     def commit(self, pending: PendingBlob, expected_sha256: str | None = None) -> tuple[str, bool]:
         """Move a finished PendingBlob to its content address.
@@ -217,20 +215,6 @@ class BlobStore:
         os.replace(pending.temp_path, final)
         _fsync_directory(final.parent)
         return sha, True
-
-    def commit_in_background(self, pending: PendingBlob) -> Future:
-        """Commit a finished blob under its own SHA-256 in a background thread.
-
-        For blobs prepared while an upload arrives: the file's and its
-        folder's fsyncs happen during the upload, not after its last byte
-        (2,000 folder fsyncs took 0.37 s then). Such a blob is stored before
-        anyone checked it against a manifest; it is complete and named by its
-        content like any other, and the caller removes it if it is not used
-        (without a row, retention removes it too). The future's result is
-        ``created`` as :meth:`commit` returns it.
-        """
-        pending.close(sync=False)
-        return _background_syncs().submit(lambda: self.commit(pending)[1])
 
     def commit_many(self, pendings: list[tuple[PendingBlob, str]]) -> list[tuple[str, bool]]:
         """Commit many finished blobs (each with its expected SHA-256) at once.
@@ -292,38 +276,145 @@ class BlobStore:
         with open(path, "rb") as source:
             return self.put_stream(source, expected_sha256)
 
+    def store_ranges(self, path: Path | str, keep: list[tuple[str, int, int]],
+                     others: Iterable[tuple[int, int]] = ()) -> list[tuple[str, bool]]:
+        """Store ranges of the file at PATH as blobs without copying them.
+
+        KEEP lists ``(sha256, offset, size)``; the caller has checked each
+        range's SHA-256 (ingest: every accepted instance of a bundle). The
+        file is hard-linked into the pack folder and fsynced, then the
+        ranges are recorded (:mod:`portal.blobpacks`). Ranges of blobs that
+        are stored already, and OTHERS ``(offset, size)`` (what else the file
+        holds), are discarded from the pack right away. PATH's bytes are
+        therefore gone from those ranges afterwards: read what is still
+        needed first. Where the file cannot be linked (another file system)
+        each blob is copied to a loose file instead.
+
+        Returns ``(sha256, created)`` per KEEP entry, like :meth:`commit`.
+        """
+        path = Path(path)
+        created: dict[int, bool] = {}
+        new: list[tuple[str, int, int]] = []
+        discard = [(offset, size) for offset, size in others]
+        seen = self._packs.packed([self.check_sha(sha) for sha, _, _ in keep])
+        for index, (sha, offset, size) in enumerate(keep):
+            if sha in seen or self.path(sha).is_file():
+                created[index] = False
+                discard.append((offset, size))
+            else:
+                new.append((sha, offset, size))
+            seen.add(sha)
+        if new:
+            added = self._pack(path, new, discard)
+            for index, (sha, _, _) in enumerate(keep):
+                if index not in created:
+                    created[index] = added[sha]
+        return [(sha, created[index]) for index, (sha, _, _) in enumerate(keep)]
+
+    def _pack(self, path: Path, new: list[tuple[str, int, int]],
+              discard: list[tuple[int, int]]) -> dict[str, bool]:
+        """Link PATH into the pack folder and record NEW in it; created per SHA-256."""
+        folder = self._packs.folder
+        folder.mkdir(exist_ok=True)
+        name = f"{secrets.token_hex(12)}{PACK_SUFFIX}"
+        _fsync_file(path)  # the writer fdatasynced the bytes; now size and blocks too
+        try:
+            os.link(path, folder / name)
+        except OSError:
+            return self._copy_loose(path, new)
+        _fsync_directory(folder)
+        added = self._packs.add(name, new)
+        # Another ingest packed the same bytes a moment ago: that copy counts.
+        discard += [(offset, size) for (_, offset, size), ok in zip(new, added) if not ok]
+        if any(added):
+            discard_ranges(folder / name, discard)
+        else:
+            (folder / name).unlink()
+        return {sha: ok for (sha, _, _), ok in zip(new, added)}
+
+    def _copy_loose(self, path: Path, new: list[tuple[str, int, int]]) -> dict[str, bool]:
+        """Store NEW's ranges of PATH as loose blobs (when PATH cannot be linked)."""
+        pendings: list[tuple[PendingBlob, str]] = []
+        try:
+            for sha, offset, size in new:
+                pending = self.begin()
+                pendings.append((pending, sha))
+                with open_range(path, offset, size) as source:
+                    while chunk := source.read(_READ_SIZE):
+                        pending.write(chunk)
+            return dict(self.commit_many(pendings))
+        except BaseException:
+            for pending, _ in pendings:
+                pending.discard()
+            raise
+
     def delete(self, sha256: str) -> bool:
-        """Remove a blob; True if it existed. Callers remove the ``blobs`` row."""
+        """Remove a blob; True if it existed. Callers remove the ``blobs`` row.
+
+        A packed blob's bytes are discarded from its pack, and a pack that
+        holds no blob any more is removed.
+        """
+        existed = False
         try:
             self.path(sha256).unlink()
-            return True
+            existed = True
         except FileNotFoundError:
-            return False
+            pass
+        found = self._packs.remove(sha256)
+        if found is not None:
+            pack, offset, size, still_used = found
+            if still_used:
+                discard_ranges(pack, [(offset, size)])
+            else:
+                pack.unlink(missing_ok=True)
+            existed = True
+        return existed
 
     def iter_shas(self) -> Iterable[str]:
-        """Every stored blob's SHA-256 (for consistency checks and purges)."""
-        for first in sorted(p for p in self.root.iterdir() if p.is_dir() and p.name != "tmp"):
+        """Every stored blob's SHA-256, loose or packed (for consistency checks and purges)."""
+        loose: set[str] = set()
+        for first in sorted(p for p in self.root.iterdir()
+                            if p.is_dir() and p.name not in ("tmp", self._packs.folder.name)):
             for second in sorted(p for p in first.iterdir() if p.is_dir()):
                 for blob in sorted(second.iterdir()):
                     if _SHA256_HEX.match(blob.name):
+                        loose.add(blob.name)
                         yield blob.name
+        for sha in self._packs.shas():
+            if sha not in loose:
+                yield sha
 
     def clean_temporary(self, older_than_seconds: float = 3600.0) -> int:
-        """Remove temporary files of interrupted writes older than the given age.
+        """Remove leftovers older than the given age: temporary files and orphan packs.
 
-        The age limit keeps writes that are still in progress alive.
-        Returns how many files were removed.
+        A temporary file is an interrupted write; a pack without any blob
+        recorded in it was linked by an ingest that stopped before it
+        recorded them. The age limit keeps work that is still in progress
+        alive. Returns how many files were removed.
         """
         cutoff = time.time() - older_than_seconds
         removed = 0
-        for part in self._tmp.glob("*.part"):
+        old_packs: list[Path] = []
+        if self._packs.folder.is_dir():
+            old_packs = [p for p in self._packs.folder.glob(f"*{PACK_SUFFIX}")
+                         if _older(p, cutoff)]
+        used = self._packs.used_packs([p.name for p in old_packs])
+        for leftover in [*self._tmp.glob("*.part"),
+                         *(p for p in old_packs if p.name not in used)]:
             try:
-                if part.stat().st_mtime < cutoff:
-                    part.unlink()
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
                     removed += 1
             except OSError:
                 pass
         return removed
+
+
+def _older(path: Path, cutoff: float) -> bool:
+    try:
+        return path.stat().st_mtime < cutoff
+    except OSError:
+        return False
 
 
 def blob_store_for(data_dir: Path | str) -> BlobStore:

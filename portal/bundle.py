@@ -233,14 +233,23 @@ class Bundle:
 
     def __init__(self, path: Path, tar: tarfile.TarFile, manifest: Manifest,
                  members: dict[str, tarfile.TarInfo], file: BinaryIO | None = None,
-                 headers_walked: int = 0) -> None:
+                 headers_walked: int = 0,
+                 manifest_member: tarfile.TarInfo | None = None) -> None:
         self.path = path
         self.manifest = manifest
         self.members = members
+        self._manifest_member = manifest_member
         self._tar = tar
         self._file = file  # the file TAR reads when it was opened on one
         self.header_count = len(members) + 1  # the members and the manifest
         self.headers_walked = headers_walked  # of them, how many came from WalkedHeaders
+
+    def data_ranges(self) -> list[tuple[int, int]]:
+        """``(offset, size)`` in the file of every member's bytes, the manifest's included."""
+        headers = list(self.members.values())
+        if self._manifest_member is not None:
+            headers.append(self._manifest_member)
+        return [(member.offset_data, member.size) for member in headers]
 
     def open_member(self, name: str) -> BinaryIO:
         """A bounded reader over member NAME's bytes (read it in blocks)."""
@@ -362,7 +371,7 @@ def open_bundle(path: Path | str, walked: WalkedHeaders | None = None) -> Bundle
             if member.name in members:
                 raise BundleError(f"member {member.name!r} appears twice")
             members[member.name] = member
-        return Bundle(path, tar, manifest, members, file, len(walked_kept))
+        return Bundle(path, tar, manifest, members, file, len(walked_kept), manifest_member)
     except BaseException:
         tar.close()
         if file is not None:

@@ -1,4 +1,4 @@
-"""Writing and reading upload and blob bytes with direct I/O (``O_DIRECT``), past the page cache.
+"""Writing and reading upload bytes with direct I/O (``O_DIRECT``), past the page cache.
 
 Why: a buffered write copies every byte into freshly allocated page-cache
 pages which the kernel then writes back; on the benchmark VM (whose free
@@ -19,11 +19,10 @@ to the device's block size. So the bytes are staged in an ``mmap`` buffer
   written through the ordinary (buffered) descriptor in :meth:`finish`, and
   the next request rewrites it.
 
-The same appender writes the blobs the verifier makes while an upload
-arrives (:meth:`portal.blobstore.BlobStore.begin` with ``direct=True``), and
-:class:`DirectReader` reads the upload file back for it: the bytes were
-written past the page cache, so a buffered read would first fill fresh
-page-cache pages from the disk and then copy them.
+:class:`DirectReader` reads the upload file back for the verifier while
+the upload arrives (:mod:`portal.tus.follower`): the bytes were written past
+the page cache, so a buffered read would first fill fresh page-cache pages
+from the disk and then copy them.
 
 Where ``O_DIRECT`` does not exist (Windows, macOS) or the file system refuses
 it (``EINVAL``, e.g. tmpfs), :func:`open_direct` returns None or the

@@ -1,23 +1,21 @@
 """Verified ingest of a completed upload: check, store, index, answer with a receipt.
 
 :func:`ingest_upload` runs in the ingest worker, never in a request. It
-opens the bundle (:mod:`portal.bundle`), streams every member through SHA-256
-into the content-addressed blob store (:mod:`portal.blobstore`), checks each
-instance against the manifest and parses its DICOM header, then indexes
+opens the bundle (:mod:`portal.bundle`), streams every member through SHA-256,
+checks each instance against the manifest and parses its DICOM header, keeps
+the accepted instances in the content-addressed blob store
+(:mod:`portal.blobstore`) as ranges of the upload file they arrived in
+(:meth:`BlobStore.store_ranges`: nothing is copied), then indexes
 patient/study/series/instance rows and documents in one transaction together
 with the receipt. Nothing of a rejected bundle stays in the blob store.
 
-Members already read while the upload arrived (:mod:`portal.tus.follower`)
-are not read again, and their blobs were committed while they arrived;
-blobs of the members read here are made durable together
-(:meth:`BlobStore.commit_many`) before the transaction that indexes them.
-Blobs committed early that no accepted instance uses are removed after it.
+Members already hashed and parsed while the upload arrived
+(:mod:`portal.tus.follower`) are not read again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import os
 import time
@@ -27,6 +25,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select, update
 
 from portal.blobstore import BlobStore, PendingBlob
+from dicomkit.bounded_io import FileWindow
 from dicomkit.header import HeaderError, HeaderInfo
 from dicomkit.header import read_header as parse_header
 from portal.bundle import Bundle, BundleError, ManifestDocument, ManifestInstance, open_bundle
@@ -65,15 +64,13 @@ class DocumentResult:
 
 @dataclass
 class Verification:
-    """What :func:`verify_bundle` found and which blob files it created."""
+    """What :func:`verify_bundle` found and which blobs it created."""
 
     instances: list[InstanceResult] = field(default_factory=list)
     documents: list[DocumentResult] = field(default_factory=list)
     created_blobs: list[str] = field(default_factory=list)
-    # Of those, the ones no accepted instance uses (committed while the upload
-    # arrived, then refused or not in the manifest): removed after indexing
-    # unless a row refers to them.
-    stray_blobs: list[str] = field(default_factory=list)
+    # The accepted instances still to be stored: (sha256, offset, size) in the bundle.
+    to_keep: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def _text(value, limit: int) -> str | None:
@@ -82,7 +79,8 @@ def _text(value, limit: int) -> str | None:
     return str(value)[:limit]
 
 
-def read_header(path, head: bytes | None = None, size: int | None = None) -> dict:
+def read_header(path, head: bytes | None = None, size: int | None = None,
+                offset: int = 0) -> dict:
     """Parse the DICOM header of the file at PATH into the attributes we index.
 
     The program's reader (:mod:`dicomkit.header`), so that the portal and the
@@ -92,11 +90,12 @@ def read_header(path, head: bytes | None = None, size: int | None = None) -> dic
 
     HEAD, the file's first bytes (SIZE the file's length), is read instead of
     the file as far as it goes: the caller has just read them, and the file
-    may not be in the page cache (written with direct I/O).
+    may not be in the page cache (written with direct I/O). With OFFSET the
+    file is the SIZE bytes at OFFSET of PATH (a bundle member).
     """
     try:
         if head is not None and size is not None:
-            with _HeadThenFile(head, path) as reader:
+            with FileWindow(path, offset, size, head) as reader:
                 info = parse_header(reader, size, need_series=False)
         else:
             with open(path, "rb") as reader:
@@ -109,59 +108,6 @@ def read_header(path, head: bytes | None = None, size: int | None = None) -> dic
     if info.is_dicomdir:
         raise ValueError("a DICOMDIR (a media directory), not an instance")
     return _indexed_fields(info)
-
-
-class _HeadThenFile(io.RawIOBase):
-    """A file's first bytes from memory, the rest (rarely needed) from the file itself."""
-
-    def __init__(self, head: bytes, path) -> None:
-        self._head = head
-        self._path = path
-        self._file = None
-        self._position = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_END:
-            size = os.stat(self._path).st_size
-            self._position = size + offset
-        else:
-            self._position = offset if whence == io.SEEK_SET else self._position + offset
-        return self._position
-
-    def readinto(self, buffer) -> int:
-        """Fill BUFFER as far as the file goes (across the end of the head)."""
-        view = memoryview(buffer).cast("B")
-        filled = 0
-        while filled < len(view):
-            wanted = len(view) - filled
-            if self._position < len(self._head):
-                part = self._head[self._position:self._position + wanted]
-            else:
-                if self._file is None:
-                    self._file = open(self._path, "rb")
-                self._file.seek(self._position)
-                part = self._file.read(wanted)
-            if not part:
-                break
-            view[filled:filled + len(part)] = part
-            filled += len(part)
-            self._position += len(part)
-        return filled
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-        super().close()
 
 
 def _indexed_fields(info: HeaderInfo) -> dict:
@@ -188,30 +134,25 @@ def _indexed_fields(info: HeaderInfo) -> dict:
     }
 
 
-def _hash_only(bundle: Bundle, name: str) -> str:
-    """SHA-256 of member NAME, read in blocks and written nowhere."""
+def _hash_member(bundle: Bundle, name: str) -> tuple[str, bytes]:
+    """SHA-256 of member NAME, read in blocks and written nowhere, and its first bytes."""
     digest = hashlib.sha256()
+    head = b""
     with bundle.open_member(name) as reader:
         while chunk := reader.read(_READ_SIZE):
+            head = head or chunk
             digest.update(chunk)
-    return digest.hexdigest()
+    return digest.hexdigest(), head
 
 
-def _store_member(bundle: Bundle, name: str, blobs: BlobStore) -> tuple[PendingBlob, bytes]:
-    """Stream member NAME through SHA-256 into a pending (not yet committed) blob.
-
-    Returns the blob and the member's first bytes (for :func:`read_header`).
-    """
+def _store_member(bundle: Bundle, name: str, blobs: BlobStore) -> PendingBlob:
+    """Stream member NAME through SHA-256 into a pending (not yet committed) blob."""
     pending = blobs.begin()
-    head = b""
     try:
         with bundle.open_member(name) as reader:
             while chunk := reader.read(_READ_SIZE):
-                head = head or chunk
                 pending.write(chunk)
-        # Synced later, together with the bundle's other blobs (commit_many).
-        pending.close(sync=False)
-        return pending, head
+        return pending
     except BaseException:
         pending.discard()
         raise
@@ -254,32 +195,7 @@ def _accept(result: InstanceResult, header: dict) -> InstanceResult:
     return result
 
 
-def _verify_prepared(result: InstanceResult, ready: Prepared, study_uid: str,
-                     found: Verification, blobs: BlobStore) -> InstanceResult | None:
-    """The rest of :func:`_verify_instance`'s checks for a member read while it arrived.
-
-    READY has the manifest's SHA-256 and parsed as DICOM already; its blob
-    was committed in the background or existed. None if that blob is not
-    there (any more): the member is then read from the bundle.
-    """
-    created = ready.created()
-    if not blobs.exists(ready.sha256):
-        # Existed when it was read (another upload's) and was removed since,
-        # its commit failed, or retention took it (an upload paused for
-        # hours): this member brings it again.
-        return None
-    if created:
-        found.created_blobs.append(ready.sha256)
-    _check_header(result, ready.header, study_uid)
-    if result.reason is not None:
-        if created:
-            found.stray_blobs.append(ready.sha256)
-        return result
-    return _accept(result, dict(ready.header))
-
-
 def _verify_instance(bundle: Bundle, entry: ManifestInstance, study_uid: str,
-                     blobs: BlobStore, to_commit: list[tuple[PendingBlob, str]],
                      found: Verification, held: dict[str, dict] | None = None,
                      follower: BundleFollower | None = None) -> InstanceResult:
     if not entry.in_bundle:
@@ -294,42 +210,23 @@ def _verify_instance(bundle: Bundle, entry: ManifestInstance, study_uid: str,
         return result
     ready = follower.take(entry.name, member.offset_data, member.size) \
         if follower is not None else None
-    if ready is not None:
-        if ready.sha256 == entry.sha256 and not ready.not_dicom:
-            verdict = _verify_prepared(result, ready, study_uid, found, blobs)
-            if verdict is not None:
-                return verdict
-        elif ready.created():
-            # Read from bytes a later request may have replaced: only a match
-            # counts (those are the right bytes); otherwise judge the final file.
-            found.created_blobs.append(ready.sha256)
-            found.stray_blobs.append(ready.sha256)
-    pending: PendingBlob | None = None
-    head: bytes | None = None
-    if blobs.exists(entry.sha256):
-        # Identical bytes are stored already: hash to verify, write nothing.
-        if _hash_only(bundle, entry.name) != entry.sha256:
-            result.reason = "sha256 mismatch"
-            return result
-        header_path = blobs.path(entry.sha256)
+    # Read while it arrived, from bytes a later request may have replaced:
+    # only a match counts (those are the right bytes); otherwise judge the final file.
+    if ready is not None and ready.sha256 == entry.sha256 and ready.header is not None:
+        header = dict(ready.header)
     else:
-        pending, head = _store_member(bundle, entry.name, blobs)
-        if pending.sha256 != entry.sha256:
-            pending.discard()
+        sha, head = _hash_member(bundle, entry.name)
+        if sha != entry.sha256:
             result.reason = "sha256 mismatch"
             return result
-        header_path = pending.temp_path
-    try:
-        header = read_header(header_path, head, entry.size)
-    except ValueError:
-        header = None
+        try:
+            header = read_header(bundle.path, head, entry.size, member.offset_data)
+        except ValueError:
+            header = None
     _check_header(result, header, study_uid)
     if result.reason is not None:
-        if pending is not None:
-            pending.discard()
         return result
-    if pending is not None:
-        to_commit.append((pending, entry.sha256))
+    found.to_keep.append((entry.sha256, member.offset_data, member.size))
     return _accept(result, header)
 
 
@@ -347,7 +244,7 @@ def _verify_document(bundle: Bundle, entry: ManifestDocument, blobs: BlobStore,
         if reader.read(len(PDF_MAGIC)) != PDF_MAGIC:
             result.reason = "not a PDF document"
             return result
-    pending, _ = _store_member(bundle, entry.name, blobs)
+    pending = _store_member(bundle, entry.name, blobs)
     if pending.sha256 != entry.sha256:
         pending.discard()
         result.reason = "sha256 mismatch"
@@ -367,24 +264,14 @@ def verify_bundle(bundle: Bundle, blobs: BlobStore,
     HELD (from :func:`portal.tus.holdings.held_instances`) confirms the
     instances the manifest marks ``in_bundle: false``. FOLLOWER holds the
     members read while the bundle arrived (:mod:`portal.tus.follower`).
+    Accepted instances stay where they are in the upload file
+    (:meth:`BlobStore.store_ranges`); everything else in it is discarded.
     """
     found = Verification()
     manifest = bundle.manifest
-    to_commit: list[tuple[PendingBlob, str]] = []
-    try:
-        for entry in manifest.instances:
-            found.instances.append(_verify_instance(bundle, entry, manifest.study_instance_uid,
-                                                    blobs, to_commit, found, held, follower))
-        committed = blobs.commit_many(to_commit)
-        if follower is not None:
-            untaken = follower.untaken_blobs()
-            found.created_blobs.extend(untaken)
-            found.stray_blobs.extend(untaken)
-    except BaseException:
-        for pending, _ in to_commit:
-            pending.discard()
-        raise
-    found.created_blobs.extend(sha for sha, created in committed if created)
+    for entry in manifest.instances:
+        found.instances.append(_verify_instance(bundle, entry, manifest.study_instance_uid,
+                                                found, held, follower))
     if any(r.status != "rejected" for r in found.instances):
         for entry in manifest.documents:
             found.documents.append(_verify_document(bundle, entry, blobs,
@@ -392,6 +279,11 @@ def verify_bundle(bundle: Bundle, blobs: BlobStore,
     else:
         found.documents = [DocumentResult(d, reason="no instance of the study was accepted")
                            for d in manifest.documents]
+    # Last: storing discards the rest of the file (documents were copied above).
+    kept = {offset for _, offset, _ in found.to_keep}
+    others = [(offset, size) for offset, size in bundle.data_ranges() if offset not in kept]
+    stored = blobs.store_ranges(bundle.path, found.to_keep, others) if found.to_keep else []
+    found.created_blobs.extend(sha for sha, created in stored if created)
     return found
 
 
@@ -502,8 +394,6 @@ def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
             _finish(conn, upload_id, receipt, None)
     if receipt["state"] == REJECTED and found is not None:
         _drop_unreferenced(engine, blobs, found.created_blobs)
-    elif found is not None:
-        _drop_unreferenced(engine, blobs, found.stray_blobs)
     path.unlink(missing_ok=True)
     log.info("upload %s verified: %s, %d accepted, %d rejected, %d read while arriving, "
              "%d of %d headers walked while arriving (after the last byte: %.2f s checking "
@@ -532,7 +422,7 @@ def _finish(conn, upload_id: str, receipt: dict, study_id: int | None) -> None:
 
 
 def _drop_unreferenced(engine, blobs: BlobStore, shas: list[str]) -> None:
-    """Delete blob files this ingest created that no row refers to."""
+    """Delete blobs this ingest created that no row refers to."""
     if not shas:
         return
     with engine.connect() as conn:

@@ -15,9 +15,10 @@ periodically by ``serve``) removes
   deleted; finished or tombstoned upload rows go :data:`UPLOAD_ROW_DAYS`
   after their expiry, with any files left;
 * blobs no longer referenced by any instance or document (a blob shared with
-  another study stays), and blob files without a row (left by a crash, or
-  stored while an upload arrived that was never completed) once they are
-  older than :data:`ORPHAN_GRACE_SECONDS`.
+  another study stays; a packed blob's bytes are discarded from its pack, and
+  a pack without blobs goes, see :mod:`portal.blobpacks`), and blobs without
+  a row (left by a crash), temporary files and packs without blobs once they
+  are older than :data:`ORPHAN_GRACE_SECONDS`.
 
 Ingest checks whether a blob exists before it indexes the instance that
 uses it; a blob deleted in between would leave an instance without its file.
@@ -198,14 +199,12 @@ def _purge_blobs(engine: Engine, settings: Settings, report: PurgeReport) -> Non
         known = set(conn.execute(select(blobs.c.sha256)).scalars().all())
     cutoff = time.time() - ORPHAN_GRACE_SECONDS
     for sha in list(store.iter_shas()):
-        path = store.path(sha)
-        if sha not in known and path.stat().st_mtime < cutoff:
+        if sha not in known and store.modified(sha) < cutoff:
             store.delete(sha)
             report.orphan_files += 1
-            _prune_empty_dirs(path.parent, store.root)
-    for part in (store.root / "tmp").glob("*.part"):
-        if part.stat().st_mtime < cutoff:
-            report.orphan_files += _remove(part)
+            _prune_empty_dirs(store.path(sha).parent, store.root)
+    # Interrupted writes, and packs an ingest linked but never recorded.
+    report.orphan_files += store.clean_temporary(ORPHAN_GRACE_SECONDS)
 
 
 def _prune_empty_dirs(folder: Path, root: Path) -> None:

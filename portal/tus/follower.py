@@ -1,12 +1,12 @@
-"""Verify as it arrives: hash, store and parse a bundle's members while its bytes come in.
+"""Verify as it arrives: hash and parse a bundle's members while its bytes come in.
 
 After every PATCH that stored bytes (and every 16 MiB within a long one)
 the ingest worker lets the upload's :class:`BundleFollower` read the members
 that are now complete in the upload file: one thread walks the tar headers,
-and a small shared pool streams each member through SHA-256 into a blob,
-written with direct I/O, parses its DICOM header and has the blob committed
-under its SHA-256 in the background (file and folder fsynced during the
-upload, not after its last byte). When the last byte
+and a small shared pool streams each member through SHA-256 and parses its
+DICOM header. Nothing is copied: an accepted instance is kept where it is,
+as a range of the upload file (:meth:`portal.blobstore.BlobStore.store_ranges`).
+When the last byte
 arrives, ingest (:mod:`portal.ingest`) checks the manifest against these
 results instead of reading the whole bundle again, so the receipt follows
 the last byte closely. Nothing is decided here: ingest applies exactly the
@@ -20,16 +20,19 @@ after the last byte.
 
 The follower reads up to the file's current size, which may include bytes a
 running request wrote but has not committed yet and a later request may
-replace (a checksum mismatch, a superseded request). For members that is
-safe because ingest uses a prepared member only when its SHA-256 equals the
-manifest's — then those were the right bytes — and otherwise reads the
-member again from the final file. Headers have no such check, so whoever
-cuts the file back tells the follower (:meth:`BundleFollower.rewind`), and
-it forgets every header and member that reached past the cut.
+replace (a checksum mismatch, a superseded request). Bytes once written at
+an offset change only by a cut: the writer truncates the file
+(:class:`portal.tus.writer.ChunkWriter`) and tells the follower
+(:meth:`BundleFollower.rewind`), which forgets every header and member that
+reached past the cut. So a member still prepared when ingest takes it was
+hashed from exactly the bytes the final file holds there, and ingest may
+keep that range as the blob (it also uses it only when its SHA-256 equals
+the manifest's, and otherwise reads the member again from the final file).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tarfile
 import threading
@@ -38,7 +41,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from portal.blobstore import BlobStore
 from portal.bundle import WalkedHeaders
 from portal.direct_io import DirectReader
 from portal.pools import shared_pool
@@ -48,16 +50,14 @@ log = logging.getLogger(__name__)
 _BLOCK = 512
 _READ_SIZE = 1024 * 1024
 # The header is parsed from the member's first bytes; longer headers (rare)
-# are read from the blob file instead.
+# are read on from the upload file.
 _HEAD_BYTES = 128 * 1024
-# Members up to this size are copied out of the read window and prepared by
-# the shared pool, a few at a time: creating, writing (direct I/O waits for
-# the disk) and hashing one member overlaps with the next. Larger members are
-# streamed through the window by the follower's own thread.
+# Members up to this size are copied out of the read window and hashed by
+# the shared pool, a few at a time (hashing releases the GIL, so the next
+# member is read meanwhile). Larger members are streamed through the window
+# by the follower's own thread.
 _POOLED_MAX = 4 * 1024 * 1024
-# Four: their waits for the disk overlap. (Two were enough while the request
-# body's middleware held the GIL most of the time; see docs/benchmarks.md.)
-_PREPARE_THREADS = 4
+_PREPARE_THREADS = 2
 _IN_FLIGHT = 8  # members copied and waiting in the pool, per follower
 # Header types followed; anything else (pax, GNU long names, sparse files,
 # links) changes how the next bytes are read: ingest reads on from there.
@@ -76,34 +76,19 @@ class Prepared:
     offset_data: int
     size: int
     sha256: str
-    # The blob's commit under ``sha256`` (result: True if this created it);
-    # None when the blob existed already or the member is not DICOM.
-    committing: Future | None
-    header: dict | None
-    not_dicom: bool
-
-    def created(self) -> bool:
-        """Whether the background commit created this blob (waits for it; False if it failed)."""
-        if self.committing is None:
-            return False
-        try:
-            return bool(self.committing.result())
-        except Exception:  # noqa: BLE001 - the member is then read again by ingest
-            return False
+    header: dict | None  # None: not DICOM
 
 
 class BundleFollower:
     """Follows the upload file at PATH; ``advance`` handles what became complete."""
 
-    def __init__(self, path: Path, blobs: BlobStore) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.blobs = blobs
         self.position = 0  # where the next tar header starts
         self.stopped = False  # end of archive, a feature not followed, or an error
         self._discarded = False
         self._members: dict[str, Prepared] = {}
         self._headers: list[tarfile.TarInfo] = []  # every header before ``position``
-        self._untaken: list[Prepared] = []  # prepared, then forgotten after a cut
         self._lock = threading.Lock()
         self._cut_lock = threading.Lock()  # held for microseconds, never while reading
         self._cut: int | None = None  # the file was cut back to this size since the last look
@@ -121,8 +106,7 @@ class BundleFollower:
                 return
             in_flight: deque[tuple[str, Future]] = deque()
             try:
-                # Direct I/O both ways: the upload file was written past the
-                # page cache, and so are the blobs (docs/benchmarks.md).
+                # Direct I/O: the upload file was written past the page cache.
                 with DirectReader(self.path) as reader:
                     self._walk(reader, in_flight, read_header)
             except Exception:  # never fatal: ingest reads what is not prepared
@@ -157,7 +141,6 @@ class BundleFollower:
                 break
         for name, prepared in list(self._members.items()):
             if prepared.offset_data + prepared.size > cut:
-                self._untaken.append(prepared)
                 del self._members[name]
         if walked_to > cut and not self._discarded:
             self.stopped = False  # what stopped the walk may have been stale bytes
@@ -214,36 +197,22 @@ class BundleFollower:
                         exc_info=True)
 
     def _prepare(self, pieces, offset: int, size: int, read_header) -> Prepared:
-        """Hash PIECES (the member's bytes, in order) into a pending blob and parse its header."""
-        pending = self.blobs.begin(direct=True)
+        """Hash PIECES (the member's bytes, in order) and parse its DICOM header."""
+        digest = hashlib.sha256()
         head = b""  # the member's first bytes: its header is parsed from them
+        read = 0
+        for data in pieces:
+            if not head:
+                head = data if len(data) >= size else bytes(data[:_HEAD_BYTES])
+            digest.update(data)
+            read += len(data)
+        if read != size:
+            raise OSError("upload file shorter than its committed offset")
         try:
-            written = 0
-            for data in pieces:
-                if not head:
-                    head = data if len(data) >= size else bytes(data[:_HEAD_BYTES])
-                pending.write(data)
-                written += len(data)
-            if written != size:
-                raise OSError("upload file shorter than its committed offset")
-            pending.close(sync=False)
-        except BaseException:
-            pending.discard()
-            raise
-        sha = pending.sha256
-        exists = self.blobs.exists(sha)
-        try:
-            header = read_header(self.blobs.path(sha) if exists else pending.temp_path, head,
-                                 size)
+            header = read_header(self.path, head, size, offset)
         except ValueError:
-            header = None
-        committing: Future | None = None
-        if exists or header is None:
-            pending.discard()  # not DICOM: ingest reads it again and rejects it
-        else:
-            # Stored during the upload, not all at once after its last byte.
-            committing = self.blobs.commit_in_background(pending)
-        return Prepared(offset, size, sha, committing, header, header is None)
+            header = None  # not DICOM: ingest reads it again and rejects it
+        return Prepared(offset, size, digest.hexdigest(), header)
 
     def take(self, name: str, offset_data: int, size: int) -> Prepared | None:
         """The prepared member NAME if it is exactly the bundle's member (else None)."""
@@ -255,25 +224,12 @@ class BundleFollower:
             self.taken += 1
             return found
 
-    def untaken_blobs(self) -> list[str]:
-        """SHA-256 of the blobs this follower created that ingest did not take.
-
-        Waits for their commits. Only ingest may delete them (it knows which
-        blobs rows refer to); for an upload that never completes, retention
-        removes them (blob files without a row).
-        """
-        with self._lock:
-            left = self._untaken + list(self._members.values())
-            self._untaken, self._members = [], {}
-        return [p.sha256 for p in left if p.created()]
-
     def discard(self) -> None:
         """Forget everything (the upload is verified or gone)."""
         with self._lock:
             self.stopped = self._discarded = True
             self._headers.clear()
             self._members.clear()
-            self._untaken.clear()
 
 
 def _read_exactly(reader: DirectReader, offset: int, size: int) -> bytes:

@@ -83,7 +83,7 @@ class IngestWorker:
             follower = self._followers.get(upload_id)
             if follower is None:
                 follower = self._followers[upload_id] = BundleFollower(
-                    self.store.file_path(upload_id), self.blobs)
+                    self.store.file_path(upload_id))
             if follower.scheduled:
                 return  # the queued advance will see these bytes too
             follower.scheduled = True

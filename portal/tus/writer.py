@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from sqlalchemy.engine import Engine
 
 from dicomkit.checksums import new_checksum
 from portal.direct_io import DirectAppender, open_direct
+from portal.libc import libc_function
 from portal.tus.store import UploadStore
 
 
@@ -93,21 +93,9 @@ _SYNC_FILE_RANGE_WAIT_AFTER = 4
 _HAS_FADVISE = hasattr(os, "posix_fadvise") and hasattr(os, "POSIX_FADV_DONTNEED")
 
 
-def _load_sync_file_range():
-    """Linux's sync_file_range (start writeback without waiting), or None elsewhere."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        func = libc.sync_file_range
-    except (OSError, AttributeError):
-        return None
-    func.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-    func.restype = ctypes.c_int
-    return func
-
-
-_sync_file_range = _load_sync_file_range()
+# Start writeback without waiting (Linux).
+_sync_file_range = libc_function("sync_file_range",
+                                 [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint])
 
 
 def start_writeback(fd: int, offset: int, length: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 
 from portal.blobstore import BlobStore
 
@@ -63,34 +64,128 @@ def test_a_blob_closed_without_sync_can_be_discarded(tmp_path):
     assert not list((tmp_path / "blobs").glob("??/??/*"))
 
 
-def test_a_blob_written_with_direct_io_holds_exactly_its_bytes(tmp_path):
-    """Pieces of every alignment, as the verifier writes them while an upload arrives."""
-    from portal import direct_io
+def _file_of_ranges(path, pieces: list[bytes]) -> list[tuple[str, int, int]]:
+    """Write PIECES one after another, each padded to 512 bytes as in a tar; their ranges."""
+    ranges, offset = [], 0
+    with open(path, "wb") as out:
+        for piece in pieces:
+            out.write(piece + bytes(-len(piece) % 512))
+            ranges.append((hashlib.sha256(piece).hexdigest(), offset, len(piece)))
+            offset += len(piece) + (-len(piece) % 512)
+    return ranges
 
+
+def _packs(store: BlobStore) -> list:
+    return sorted((store.root / "packs").glob("*.pack"))
+
+
+def test_ranges_of_a_file_are_stored_as_packed_blobs_without_a_copy(tmp_path):
     store = BlobStore(tmp_path / "blobs")
-    pieces = [os.urandom(n) for n in (1, 4095, 4097, 1_000_003, 8 * 1024 * 1024 + 11, 7)]
-    data = b"".join(pieces)
-    pooled = len(direct_io._pool)
-    pending = store.begin(direct=True)
-    for piece in pieces:
-        pending.write(memoryview(piece))
-    pending.close(sync=False)
-    sha, created = store.commit(pending, hashlib.sha256(data).hexdigest())
-    assert created and pending.durable
-    assert store.path(sha).read_bytes() == data
-    assert len(direct_io._pool) >= max(pooled, 1)  # its staging buffer is back in the pool
+    pieces = [os.urandom(n) for n in (1, 4095, 4097, 1_000_003)] + [b"the manifest"]
+    upload = tmp_path / "upload"
+    ranges = _file_of_ranges(upload, pieces)
+    *keep, manifest = ranges
+    results = store.store_ranges(upload, keep, [manifest[1:]])
+    assert results == [(sha, True) for sha, _, _ in keep]
+    (pack,) = _packs(store)
+    assert os.stat(pack).st_ino == os.stat(upload).st_ino  # linked, not copied
+    assert not list((tmp_path / "blobs").glob("??/??/*"))  # no file per blob
+    for (sha, _, size), piece in zip(keep, pieces):
+        assert store.exists(sha) and store.size(sha) == size
+        with store.open(sha) as handle:
+            assert handle.read() == piece
+            handle.seek(size // 2)
+            assert handle.read(10) == piece[size // 2:size // 2 + 10]
+            assert handle.tell() == min(size, size // 2 + 10)
+            assert handle.read() == piece[size // 2 + 10:]  # ends at the blob's end
+    assert sorted(store.iter_shas()) == sorted(sha for sha, _, _ in keep)
+    # What else the file held is gone from it (the upload file is the same inode).
+    _, offset, size = manifest
+    assert pack.read_bytes()[offset:offset + size] == bytes(size)
+    upload.unlink()  # as ingest does: the pack keeps the bytes
+    with store.open(keep[3][0]) as handle:
+        assert handle.read() == pieces[3]
 
-    discarded = store.begin(direct=True)
-    discarded.write(b"x" * 10_000)
-    discarded.discard()
-    assert not discarded.temp_path.exists()
 
-
-def test_a_blob_committed_in_the_background_is_stored_once(tmp_path):
+def test_bytes_stored_already_are_not_packed_again(tmp_path):
     store = BlobStore(tmp_path / "blobs")
-    first = store.commit_in_background(_pending(store, b"same bytes"))
-    assert first.result() is True
-    second = store.commit_in_background(_pending(store, b"same bytes"))
-    assert second.result() is False  # identical bytes were there: nothing added
-    assert store.path(hashlib.sha256(b"same bytes").hexdigest()).read_bytes() == b"same bytes"
-    assert not list((tmp_path / "blobs" / "tmp").glob("*.part"))
+    loose_sha, _ = store.put_bytes(b"stored loose before")
+    upload = tmp_path / "upload"
+    ranges = _file_of_ranges(upload, [b"stored loose before", b"new bytes", b"new bytes"])
+    results = store.store_ranges(upload, ranges)
+    new_sha = hashlib.sha256(b"new bytes").hexdigest()
+    assert results == [(loose_sha, False), (new_sha, True), (new_sha, False)]
+    (pack,) = _packs(store)
+    data = pack.read_bytes()
+    assert b"stored loose before" not in data  # its range was discarded
+    assert data.count(b"new bytes") == 1  # the second copy too
+
+    again = tmp_path / "again"
+    ranges = _file_of_ranges(again, [b"new bytes"])
+    assert store.store_ranges(again, ranges) == [(new_sha, False)]
+    assert len(_packs(store)) == 1  # nothing new: no pack linked
+
+
+def test_deleting_packed_blobs_discards_their_bytes_then_the_pack(tmp_path):
+    store = BlobStore(tmp_path / "blobs")
+    upload = tmp_path / "upload"
+    pieces = [b"first image " * 1000, b"second image " * 1000]
+    (first, _, _), (second, offset, size) = ranges = _file_of_ranges(upload, pieces)
+    store.store_ranges(upload, ranges)
+    upload.unlink()
+    (pack,) = _packs(store)
+    assert store.delete(second)
+    assert not store.exists(second) and store.exists(first)
+    assert pack.read_bytes()[offset:offset + size] == bytes(size)  # gone from the pack
+    assert b"second image" not in pack.read_bytes()
+    with store.open(first) as handle:
+        assert handle.read() == pieces[0]
+    assert store.delete(first)
+    assert _packs(store) == []  # the last blob took the pack with it
+    assert list(store.iter_shas()) == []
+    assert not store.delete(first)
+
+
+def test_discarding_falls_back_to_zeros_where_holes_cannot_be_punched(tmp_path, monkeypatch):
+    from portal import blobpacks
+
+    monkeypatch.setattr(blobpacks, "_fallocate", None)  # as on Windows
+    store = BlobStore(tmp_path / "blobs")
+    upload = tmp_path / "upload"
+    ranges = _file_of_ranges(upload, [b"kept", b"rejected member " * 100])
+    store.store_ranges(upload, ranges[:1], [ranges[1][1:]])
+    (pack,) = _packs(store)
+    assert b"rejected member" not in pack.read_bytes()
+    assert pack.stat().st_size == upload.stat().st_size  # same size, zeros in place
+
+
+def test_a_file_that_cannot_be_linked_is_stored_as_loose_blobs(tmp_path, monkeypatch):
+    def no_link(*_):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_link)
+    store = BlobStore(tmp_path / "blobs")
+    upload = tmp_path / "upload"
+    pieces = [b"one", b"two" * 5000]
+    ranges = _file_of_ranges(upload, pieces)
+    assert store.store_ranges(upload, ranges) == [(sha, True) for sha, _, _ in ranges]
+    assert _packs(store) == []
+    for (sha, _, _), piece in zip(ranges, pieces):
+        assert store.path(sha).read_bytes() == piece
+
+
+def test_a_pack_without_blobs_is_removed_once_old(tmp_path):
+    """An ingest stopped between linking the pack and recording its blobs."""
+    store = BlobStore(tmp_path / "blobs")
+    (store.root / "packs").mkdir()
+    orphan = store.root / "packs" / "0123456789abcdef01234567.pack"
+    orphan.write_bytes(b"x" * 1000)
+    upload = tmp_path / "upload"
+    store.store_ranges(upload, _file_of_ranges(upload, [b"recorded"]))
+    assert store.clean_temporary(3600) == 0  # young: maybe still in progress
+    old = time.time() - 7200
+    for pack in _packs(store):
+        os.utime(pack, (old, old))
+    assert store.clean_temporary(3600) == 1
+    assert len(_packs(store)) == 1 and not orphan.exists()
+    assert store.exists(hashlib.sha256(b"recorded").hexdigest())

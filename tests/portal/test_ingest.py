@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from portal.blobstore import blob_store_for
 from portal.schema import blobs, documents, instances, series, studies, uploads
 from tests.dicom_factory import StudySpec
 from tests.portal.test_tus_helpers import (
@@ -33,8 +34,13 @@ def sender(portal, make_user):
 
 
 def blob_files(portal) -> set[str]:
-    root = portal.data_dir / "blobs"
-    return {p.name for p in root.glob("??/??/*") if p.is_file()}
+    """Every stored blob's SHA-256, loose or packed."""
+    return set(blob_store_for(portal.data_dir).iter_shas())
+
+
+def pack_bytes(portal) -> bytes:
+    """What the packs hold (the upload files accepted instances were kept in)."""
+    return b"".join(p.read_bytes() for p in (portal.data_dir / "blobs").glob("packs/*.pack"))
 
 
 def send(calls: TusCalls, code: str, data: bytes) -> tuple[str, dict]:
@@ -65,9 +71,14 @@ def test_good_bundle_is_stored_indexed_and_receipted(portal, sender, tmp_path):
     # Every instance is a content-addressed blob with its row.
     expected_shas = {i["sha256"] for i in spec.instances} | {spec.documents[0]["sha256"]}
     assert blob_files(portal) == expected_shas
+    store = blob_store_for(portal.data_dir)
     for sha in expected_shas:
-        path = portal.data_dir / "blobs" / sha[:2] / sha[2:4] / sha
-        assert sha256(path.read_bytes()) == sha
+        with store.open(sha) as handle:
+            assert sha256(handle.read()) == sha
+    # The instances stayed where they arrived (one pack), the document is a file.
+    assert len(list((portal.data_dir / "blobs" / "packs").glob("*.pack"))) == 1
+    assert {p.name for p in (portal.data_dir / "blobs").glob("??/??/*")} == \
+        {spec.documents[0]["sha256"]}
     assert {r.sha256 for r in rows(portal, blobs)} == expected_shas
 
     (study,) = rows(portal, studies)
@@ -97,7 +108,8 @@ def test_identical_reupload_is_already_present_and_adds_nothing(portal, sender, 
     _, first = send(calls, code, data)
     assert first["state"] == "done"
     before_files = blob_files(portal)
-    before_mtimes = {p: p.stat().st_mtime_ns for p in (portal.data_dir / "blobs").glob("??/??/*")}
+    before_mtimes = {p: p.stat().st_mtime_ns for p in (portal.data_dir / "blobs").rglob("*")
+                     if p.is_file() and "packs.sqlite" not in p.name}
     _, second = send(calls, code, data)
     assert second["state"] == "done"
     assert {i["status"] for i in second["instances"]} == {"already_present"}
@@ -137,6 +149,9 @@ def test_wrong_sha_in_manifest_rejects_that_instance(portal, sender, tmp_path):
     assert verdicts[bad["name"]] == ("rejected", "sha256 mismatch")
     assert "0" * 64 not in blob_files(portal)
     assert sha256(spec.payloads[bad["name"]]) not in blob_files(portal)
+    # Its bytes arrived in the upload file the others are kept in: discarded from it.
+    assert pack_bytes(portal) and spec.payloads[bad["name"]] not in pack_bytes(portal)
+    assert spec.payloads[spec.instances[0]["name"]] in pack_bytes(portal)
     assert len(rows(portal, instances)) == 3
 
 
@@ -152,6 +167,8 @@ def test_non_dicom_member_is_rejected(portal, sender, tmp_path):
     verdict = next(i for i in receipt["instances"] if i["name"] == name)
     assert (verdict["status"], verdict["reason"]) == ("rejected", "not DICOM")
     assert sha256(junk) not in blob_files(portal)
+    assert pack_bytes(portal) and junk not in pack_bytes(portal)
+    assert b"sop_instance_uid" not in pack_bytes(portal)  # nor the manifest
 
 
 def test_instance_of_another_study_and_wrong_sop_uid_are_rejected(portal, sender, tmp_path):

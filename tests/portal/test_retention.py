@@ -11,6 +11,7 @@ import requests
 from sqlalchemy import func, insert, select, update
 
 from portal import codes
+from portal.blobstore import blob_store_for
 from portal.communities import create_community
 from portal.db import utcnow
 from portal.retention import CODE_TOMBSTONE_DAYS, purge
@@ -19,6 +20,13 @@ from portal.schema import (
 )
 from tests.dicom_factory import StudySpec, write_study
 from tests.portal.seed import make_pdf, seed_study
+from tests.portal.test_tus_helpers import (
+    TusCalls,
+    bundle_bytes,
+    community,
+    study_spec,
+    wait_receipt,
+)
 from tests.portal.test_cli import run_cli
 
 
@@ -198,3 +206,40 @@ def test_blob_deletion_waits_while_an_ingest_runs(tmp_path):
     assert not report.blobs_deferred and report.blobs == 1
     assert blob_files(settings.data_dir) == set()
     engine.dispose()
+
+
+def test_purge_discards_uploaded_instances_from_their_pack_then_the_pack(portal, make_user,
+                                                                          tmp_path):
+    """Uploaded instances stay in the upload file they arrived in (a pack). The
+    same study sent to two communities is packed once; when the first study
+    expires the shared bytes stay, and when the second goes, so does the pack."""
+    sender = make_user()
+    spec = study_spec(tmp_path / "study", series=1, per_series=3)
+    data = bundle_bytes(spec)
+    study_ids = []
+    for code in (community(portal), community(portal)):
+        calls = TusCalls(portal.url, sender.token)
+        receipt = wait_receipt(calls, calls.upload(data, code))
+        assert receipt["state"] == "done", receipt
+        with portal.engine.connect() as conn:
+            study_ids.append(conn.execute(select(studies.c.id).order_by(studies.c.id.desc()))
+                             .scalars().first())
+    store = blob_store_for(portal.data_dir)
+    packs = sorted((portal.data_dir / "blobs" / "packs").glob("*.pack"))
+    assert len(packs) == 1  # the second upload's bytes were stored already
+    shas = {i["sha256"] for i in spec.instances}
+    assert set(store.iter_shas()) == shas
+
+    expire(portal.engine, study_ids[0])
+    purge(portal.engine, portal.settings)
+    assert set(store.iter_shas()) == shas  # still the second community's
+    for instance in spec.instances:
+        with store.open(instance["sha256"]) as handle:
+            assert handle.read() == spec.payloads[instance["name"]]
+
+    expire(portal.engine, study_ids[1])
+    report = purge(portal.engine, portal.settings)
+    assert report.blobs == len(shas)
+    assert list(store.iter_shas()) == []
+    assert not packs[0].exists()
+    assert not list((portal.data_dir / "blobs" / "packs").iterdir())

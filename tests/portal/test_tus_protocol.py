@@ -304,31 +304,35 @@ def test_expired_upload_is_410(tus):
     assert not upload_file(portal, url).exists()
 
 
-def test_an_abandoned_upload_leaves_nothing_it_read_while_arriving(tus, tmp_path, monkeypatch):
-    """Half a bundle, then the upload expires: the blobs stored while it arrived
-    (no database row refers to them) go with retention's next purge."""
-    from portal import retention
+def test_an_abandoned_upload_leaves_nothing_it_read_while_arriving(tus, tmp_path):
+    """Half a bundle, read while it arrived, then the upload expires: nothing of
+    it was stored (instances are kept only once verified), and its file goes."""
+    from portal.blobstore import blob_store_for
     from tests.portal.test_tus_helpers import bundle_bytes, study_spec
 
     calls, code, portal = tus
     data = bundle_bytes(study_spec(tmp_path / "study", series=1, per_series=4, rows=64))
     url = calls.create_url(len(data), code)
+    upload_id = url.rsplit("/", 1)[1]
     assert calls.patch(url, 0, data[:len(data) * 3 // 4]).status_code == 204
-    blob_root = portal.data_dir / "blobs"
+    worker = portal.app.state.tus_service.ingest
     deadline = time.monotonic() + 10
-    while not list(blob_root.glob("??/??/*")) and time.monotonic() < deadline:
-        time.sleep(0.02)  # the follower reads and stores the complete members
-    assert list(blob_root.glob("??/??/*"))
+    while time.monotonic() < deadline:
+        follower = worker._followers.get(upload_id)
+        if follower is not None and len(follower._members) >= 2:
+            break
+        time.sleep(0.02)  # the follower hashes and parses the complete members
+    assert len(follower._members) >= 2
+    store = blob_store_for(portal.data_dir)
+    assert list(store.iter_shas()) == []
     with portal.engine.begin() as conn:
-        conn.execute(update(uploads).where(uploads.c.id == url.rsplit("/", 1)[1])
+        conn.execute(update(uploads).where(uploads.c.id == upload_id)
                      .values(expires_at=utcnow() - timedelta(seconds=1)))
-    portal.app.state.tus_service.ingest._sweep()
+    worker._sweep()
     assert calls.head(url).status_code == 410
-    monkeypatch.setattr(retention, "ORPHAN_GRACE_SECONDS", 0)
-    report = retention.purge(portal.engine, portal.settings)
-    assert report.orphan_files >= 1
-    assert not list(blob_root.glob("??/??/*"))
-    assert not list((blob_root / "tmp").glob("*.part"))
+    assert not list((portal.data_dir / "uploads").glob(f"{upload_id}*"))
+    assert list(store.iter_shas()) == []
+    assert not list((store.root / "tmp").glob("*.part"))
 
 
 def test_cut_connection_keeps_received_bytes_without_checksum(tus):

@@ -8,10 +8,10 @@ the same offsets, or the same error.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tarfile
-import time
 
 import pytest
 
@@ -33,7 +33,7 @@ def _verdict(path, walked=None):
 def _judged_both_ways(tmp_path, data: bytes):
     path = tmp_path / "upload"
     path.write_bytes(data)
-    follower = BundleFollower(path, BlobStore(tmp_path / "blobs"))
+    follower = BundleFollower(path)
     follower.advance()
     walked = follower.walked()
     follower.discard()
@@ -111,7 +111,7 @@ def test_a_cut_makes_the_follower_forget_what_lay_past_it(tmp_path):
     data = tar_bytes(_spec_members(tmp_path))
     path = tmp_path / "upload"
     path.write_bytes(data)
-    follower = BundleFollower(path, BlobStore(tmp_path / "blobs"))
+    follower = BundleFollower(path)
     follower.advance()
     before = follower.walked()
     second = before.headers[2]
@@ -127,33 +127,30 @@ def test_a_cut_makes_the_follower_forget_what_lay_past_it(tmp_path):
     assert follower.walked() is None
 
 
-def test_a_blob_committed_while_arriving_and_removed_since_is_stored_again(tmp_path):
-    """The follower commits blobs during the upload; one removed before ingest
-    (retention takes blob files without a row after an hour: an upload paused
-    for longer) is read from the bundle again instead of being indexed without
-    its file."""
+def test_a_verified_bundle_keeps_its_instances_where_they_arrived(tmp_path):
+    """Nothing is copied: accepted instances become ranges of the upload file
+    (a pack), and what else the file held is discarded from it."""
     from portal.ingest import verify_bundle
 
-    data = tar_bytes(_spec_members(tmp_path))
+    members = _spec_members(tmp_path)
+    data = tar_bytes(members)
     path = tmp_path / "upload"
     path.write_bytes(data)
     blobs = BlobStore(tmp_path / "blobs")
-    follower = BundleFollower(path, blobs)
+    follower = BundleFollower(path)
     follower.advance()
-
-    def committed():
-        return sorted(p.name for p in (tmp_path / "blobs").glob("??/??/*"))
-
-    deadline = time.monotonic() + 20
-    while len(committed()) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)  # the commits run in the background
-    spec_shas = committed()
-    assert len(spec_shas) == 3  # committed while "arriving"
-    removed = spec_shas[0]
-    blobs.delete(removed)
     with open_bundle(path, follower.walked()) as bundle:
         found = verify_bundle(bundle, blobs, follower=follower)
+        manifest_range = [r for r in bundle.data_ranges()
+                          if r[0] not in {m.offset_data for m in bundle.members.values()}]
+    assert follower.taken == 3
     assert [r.status for r in found.instances] == ["accepted"] * 3
-    assert blobs.exists(removed)
-    assert sorted(found.created_blobs) == spec_shas  # two early, the removed one again
-    assert found.stray_blobs == []
+    shas = sorted(i.entry.sha256 for i in found.instances)
+    assert sorted(found.created_blobs) == shas
+    assert not list((tmp_path / "blobs").glob("??/??/*"))  # no file per instance
+    (pack,) = (tmp_path / "blobs" / "packs").glob("*.pack")
+    for result in found.instances:
+        with blobs.open(result.entry.sha256) as handle:
+            assert hashlib.sha256(handle.read()).hexdigest() == result.entry.sha256
+    ((offset, size),) = manifest_range
+    assert pack.read_bytes()[offset:offset + size] == bytes(size)  # the manifest is gone

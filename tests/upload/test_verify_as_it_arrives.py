@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import logging
 import re
 import socket
+import tarfile
 import time
 from dataclasses import replace
 from urllib.parse import urljoin, urlsplit
@@ -164,6 +166,37 @@ def test_ingest_reads_only_the_headers_the_follower_did_not_walk(real_portal, tm
     assert walked >= 15  # all but those of the last PATCHes
 
 
+def _patch_pausing(url, client, data: bytes, checksum: str, until) -> str:
+    """PATCH DATA from offset 0 with CHECKSUM, pausing after 17 MiB until UNTIL() holds.
+
+    Returns the answer's status line. Raw HTTP: the pause is in the middle of
+    one request's body.
+    """
+    host, port = urlsplit(url).hostname, urlsplit(url).port
+    with socket.create_connection((host, port)) as sock:
+        head = [f"PATCH {urlsplit(url).path} HTTP/1.1", f"Host: {host}:{port}",
+                f"Content-Length: {len(data)}", "Upload-Offset: 0",
+                "Tus-Resumable: 1.0.0", "Content-Type: application/offset+octet-stream",
+                f"Upload-Checksum: {checksum}",
+                f"Authorization: {client.headers()['Authorization']}"]
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("ascii"))
+        first = 17 * 1024 * KIB
+        sock.sendall(data[:first])
+        _wait_for(until)
+        sock.sendall(data[first:])
+        return sock.recv(4096).decode("latin-1")
+
+
+def _create(session, client, length: int) -> tuple[str, str]:
+    """A new upload of LENGTH bytes to COMMUNITY: its URL and id."""
+    created = session.post(client.tus_endpoint, headers={
+        "Upload-Length": str(length),
+        "Upload-Metadata": "community " + base64.b64encode(COMMUNITY.encode()).decode()})
+    assert created.status_code == 201, created.text
+    url = urljoin(client.tus_endpoint, created.headers["Location"])
+    return url, url.rstrip("/").rsplit("/", 1)[-1]
+
+
 def test_bytes_a_request_dropped_are_forgotten_by_the_follower(real_portal, tmp_path):
     """A PATCH whose checksum fails is cut away after the follower read its headers:
     the follower forgets them, and the bundle sent again is judged by its real bytes.
@@ -185,32 +218,15 @@ def test_bytes_a_request_dropped_are_forgotten_by_the_follower(real_portal, tmp_
     service = real_portal.running.app.state.tus_service
     session = requests.Session()
     session.headers.update({**client.headers(), "Tus-Resumable": "1.0.0"})
-    created = session.post(client.tus_endpoint, headers={
-        "Upload-Length": str(len(real)),
-        "Upload-Metadata": "community " + base64.b64encode(COMMUNITY.encode()).decode()})
-    assert created.status_code == 201, created.text
-    url = urljoin(client.tus_endpoint, created.headers["Location"])
-    upload_id = url.rstrip("/").rsplit("/", 1)[-1]
+    url, upload_id = _create(session, client, len(real))
     checksum = "sha256 " + base64.b64encode(hashlib.sha256(real).digest()).decode()
 
     # The forged bytes, announced with the real bytes' checksum: 460 at the end.
-    host, port = urlsplit(url).hostname, urlsplit(url).port
-    with socket.create_connection((host, port)) as sock:
-        head = [f"PATCH {urlsplit(url).path} HTTP/1.1", f"Host: {host}:{port}",
-                f"Content-Length: {len(forged)}", "Upload-Offset: 0",
-                "Tus-Resumable: 1.0.0", "Content-Type: application/offset+octet-stream",
-                f"Upload-Checksum: {checksum}",
-                f"Authorization: {client.headers()['Authorization']}"]
-        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("ascii"))
-        first = 17 * 1024 * KIB
-        sock.sendall(forged[:first])
-        # The follower (private to the ingest worker) walks the forged headers.
-        followers = service.ingest._followers
-        _wait_for(lambda: upload_id in followers
-                  and any(h.name == "dicom/999999.dcm"
-                          for h in followers[upload_id].walked().headers))
-        sock.sendall(forged[first:])
-        answer = sock.recv(4096).decode("latin-1")
+    # The follower (private to the ingest worker) walks the forged headers first.
+    followers = service.ingest._followers
+    answer = _patch_pausing(url, client, forged, checksum, lambda: (
+        upload_id in followers and any(h.name == "dicom/999999.dcm"
+                                       for h in followers[upload_id].walked().headers)))
     assert answer.startswith("HTTP/1.1 460"), answer
     assert not any(h.name == "dicom/999999.dcm"
                    for h in followers[upload_id].walked().headers)
@@ -224,3 +240,48 @@ def test_bytes_a_request_dropped_are_forgotten_by_the_follower(real_portal, tmp_
     assert status == 200
     assert receipt["state"] == "done", receipt.get("reason")
     assert receipt["totals"]["accepted"] == 40
+
+
+def test_a_member_prepared_from_dropped_bytes_is_judged_by_the_final_bytes(real_portal,
+                                                                          tmp_path):
+    """Accepted instances are kept where they lie in the upload file, so a member
+    the follower hashed must still be those bytes when ingest keeps it.
+
+    The right bytes go first but are dropped (460); the request that completes
+    the upload then carries one member altered. Had the follower kept its
+    early (matching) hash, the altered bytes would be stored under the right
+    SHA-256."""
+    from portal.blobstore import blob_store_for
+
+    study, items, manifest = _study(tmp_path, series=1, per_series=40, rows=512, columns=512)
+    real = _bundle_bytes(manifest, items)
+    with tarfile.open(fileobj=io.BytesIO(real)) as tar:
+        first = tar.getmember(items[0].name)
+    altered = bytearray(real)
+    altered[first.offset_data + first.size - 7] ^= 0xFF  # in the pixel data
+    altered = bytes(altered)
+
+    client = logged_in_client(real_portal)
+    service = real_portal.running.app.state.tus_service
+    session = requests.Session()
+    session.headers.update({**client.headers(), "Tus-Resumable": "1.0.0"})
+    url, upload_id = _create(session, client, len(real))
+    followers = service.ingest._followers
+    wrong = "sha256 " + base64.b64encode(hashlib.sha256(b"not these bytes").digest()).decode()
+    answer = _patch_pausing(url, client, real, wrong, lambda: (
+        upload_id in followers and items[0].name in followers[upload_id]._members))
+    assert answer.startswith("HTTP/1.1 460"), answer
+
+    sent = session.patch(url, data=altered, headers={
+        "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+    assert sent.status_code == 204, sent.text
+    service.ingest.wait_idle(60)
+    status, receipt = client.receipt(upload_id)
+    assert status == 200
+    verdicts = {i["name"]: (i["status"], i["reason"]) for i in receipt["instances"]}
+    assert verdicts[items[0].name] == ("rejected", "sha256 mismatch")
+    assert receipt["totals"]["accepted"] == 39
+    store = blob_store_for(real_portal.running.data_dir)
+    assert not store.exists(items[0].sha256)
+    with store.open(items[1].sha256) as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == items[1].sha256
