@@ -4,14 +4,20 @@
 big endian, as S3's ``x-amz-checksum-crc32``), ``sha1`` and ``sha256``. A
 chunk's checksum only guards the bytes on their way: every instance is
 checked against the SHA-256 in the manifest anyway. CRC-32 does that job
-at about four times SHA-256's speed (6 GB/s against 1.5 GB/s measured here),
-which both sides pay for every byte, so the program prefers it.
+at a fraction of SHA-256's cost, which both sides pay for every byte, so the
+program prefers it. It is computed with ISA-L (``isal``: 35 GB/s here, with
+the CPU's carry-less multiplication) where that package is installed, else
+with zlib (6.7 GB/s; 0.08 CPU-s per side for 526 MB); the values are the same.
 """
 
 from __future__ import annotations
 
 import hashlib
-import zlib
+
+try:
+    from isal.isal_zlib import crc32 as _crc32
+except ImportError:  # a platform without its wheel: the same CRC, slower
+    from zlib import crc32 as _crc32
 
 # In the program's order of preference.
 ALGORITHMS = ("crc32", "sha256", "sha1")
@@ -29,7 +35,7 @@ class Crc32:
 
     def update(self, data) -> None:
         """Add DATA (bytes-like)."""
-        self._value = zlib.crc32(data, self._value)
+        self._value = _crc32(data, self._value)
 
     def digest(self) -> bytes:
         """The four bytes of the CRC, most significant first."""
