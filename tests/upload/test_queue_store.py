@@ -41,6 +41,28 @@ def test_job_survives_reopening(dm_home, small_study):
         i.sop_instance_uid for i in small_study.instances}
 
 
+def test_progress_and_leases_skip_the_fsync_everything_else_waits_for_it(dm_home, small_study):
+    """Progress and lease renewals are written after every chunk: they commit with
+    synchronous=NORMAL (no fsync); every other write stays FULL (an upload URL
+    must survive a power loss)."""
+    with QueueStore() as store:
+        job_id = _add(store, small_study)
+        statements: list[str] = []
+        store._conn.set_trace_callback(statements.append)
+        store.set_progress(job_id, 4096)
+        store.renew(job_id, "me")
+        store.set_error(job_id, None)
+        store._conn.set_trace_callback(None)
+        assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    modes = [s.split("=")[1] if s.startswith("PRAGMA synchronous") else s.split()[0]
+             for s in statements]
+    assert modes == ["NORMAL", "BEGIN", "UPDATE", "COMMIT", "FULL",
+                     "NORMAL", "BEGIN", "UPDATE", "COMMIT", "FULL",
+                     "BEGIN", "UPDATE", "COMMIT"]
+    with QueueStore() as store:
+        assert store.get_job(job_id).bytes_done == 4096
+
+
 def test_conditional_state_change_does_not_override_pause(dm_home, small_study):
     with QueueStore() as store:
         job_id = _add(store, small_study)

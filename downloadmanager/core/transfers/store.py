@@ -85,25 +85,36 @@ class QueueStore:
     # -- writing ---------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction (``BEGIN IMMEDIATE``): COMMIT on success, ROLLBACK on any error.
 
         Every write of the store goes through here, so a failure never leaves
-        the shared connection inside an open transaction.
+        the shared connection inside an open transaction. ``durable=False``
+        commits without waiting for the disk (``synchronous=NORMAL``; it
+        still survives the program being killed, and the next durable commit
+        syncs it too): for what only shows progress or keeps a lease alive,
+        written after every chunk, where the fsync cost 4-8 ms between two
+        chunks (docs/benchmarks.md).
         """
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            if not durable:
+                self._conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                # Also when COMMIT itself fails (e.g. the disk is full).
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    # Also when COMMIT itself fails (e.g. the disk is full).
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
+            finally:
+                if not durable:
+                    self._conn.execute("PRAGMA synchronous=FULL")
 
-    def _write(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
-        with self.transaction() as conn:
+    def _write(self, sql: str, params: Iterable = (), *, durable: bool = True) -> sqlite3.Cursor:
+        with self.transaction(durable=durable) as conn:
             return conn.execute(sql, tuple(params))
 
     def add_job(self, *, server: str, account: str, community: str, study_instance_uid: str,
@@ -170,7 +181,7 @@ class QueueStore:
     def set_progress(self, job_id: int, bytes_done: int) -> None:
         """Record how many bundle bytes the server has confirmed."""
         self._write("UPDATE jobs SET bytes_done=?, updated_at=? WHERE id=?",
-                    (bytes_done, utc_now_text(), job_id))
+                    (bytes_done, utc_now_text(), job_id), durable=False)
 
     def set_error(self, job_id: int, message: str | None) -> None:
         """Record a stored error (``AppError.stored()``, e.g. receipt pending) without changing the state."""
@@ -264,8 +275,9 @@ class QueueStore:
 
     def renew(self, job_id: int, owner: str, seconds: float = lease.LEASE_SECONDS) -> None:
         """Extend our lease on a job."""
+        # Not durable: after a power loss every lease has run out anyway.
         self._write("UPDATE jobs SET lease_expires=? WHERE id=? AND lease_owner=?",
-                    (time.time() + seconds, job_id, owner))
+                    (time.time() + seconds, job_id, owner), durable=False)
 
     def release(self, job_id: int, owner: str) -> None:
         """Give our lease on a job back."""
