@@ -83,3 +83,40 @@ def test_a_file_that_shrank_fails_the_header_not_silently(bundle, tmp_path):
             ahead.header(0, len(bundle))
     finally:
         ahead.close()
+
+
+def test_while_staging_goes_on_the_hashing_follows_it_and_reads_nothing_beyond(bundle):
+    """The bytes of a bundle being staged exist only up to the staged prefix: the
+    thread hashes what exists, waits, and hashes on as the prefix grows, so the
+    next chunk's digest is ready without reading it on the spot."""
+    import threading
+
+    from downloadmanager.core.transfers.pipeline import StagedPrefix
+
+    prefix = StagedPrefix(len(bundle))
+    prefix.advance(50_000)
+    ahead = ChecksumAhead(bundle, "crc32", piece=10_000, align=16_384, available=prefix.wait)
+    read_to: list[int] = []  # where each read of the hashing thread ended
+    real_read = ahead._bundle.iter_into
+    ahead._bundle.iter_into = lambda offset, size, buf: read_to.append(offset + size) \
+        or real_read(offset, size, buf)
+    waited = threading.Event()
+    try:
+        ahead.start(0, 300_000)
+        while ahead.ready(0) < 49_152 and not waited.wait(0.01):
+            pass
+        waited.wait(0.1)  # time to read beyond, were it to
+        assert 49_152 <= ahead.ready(0) <= 50_000  # stops where staging stands
+        assert read_to and max(read_to) <= 50_000  # and read nothing beyond
+        prefix.advance(len(bundle))  # staging goes on (to the end)
+        while ahead.ready(0) < 294_912 and not waited.wait(0.01):
+            pass
+        assert ahead.ready(0) >= 294_912
+        direct_reads = []
+        real = ahead._direct.iter_into
+        ahead._direct.iter_into = lambda *a: direct_reads.append(a) or real(*a)
+        assert ahead.header(0, 294_912) == _expected(bundle, 0, 294_912, "crc32")
+        assert direct_reads == []  # all of it was hashed ahead
+    finally:
+        prefix.advance(len(bundle))
+        ahead.close()

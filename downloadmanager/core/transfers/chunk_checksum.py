@@ -10,12 +10,19 @@ then a copy of a kept state (plus at most ``align`` bytes hashed at once) —
 no guess of the next size is needed, and a guess that turned out wrong
 costs no hashing again. ``ready`` tells how much is hashed already, so the
 caller can avoid waiting for the hash while chunks grow.
+
+For a bundle still being staged (``available``, as the tus client gets it)
+the thread hashes only bytes that exist, and waits for the staging to go on
+instead of stopping where it stood when the run began: the next chunk's
+bytes, staged while the current one is on the wire, are hashed then too
+(before, reading and hashing them held up 10-35 ms between two chunks).
 """
 
 from __future__ import annotations
 
 import base64
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from dicomkit.checksums import new_checksum
@@ -45,13 +52,16 @@ class ChecksumAhead:
     """
 
     def __init__(self, bundle: VirtualBundle, algorithm: str, piece: int,
-                 align: int = ALIGN) -> None:
+                 align: int = ALIGN,
+                 available: Callable[[int, float], int] | None = None) -> None:
         self._bundle = bundle.clone()  # read by the hashing thread
         self._direct = bundle.clone()  # read by the caller for what is not hashed ahead
         self._length = len(bundle)
         self._algorithm = algorithm
         self._piece = piece
         self._align = align
+        # available(wanted, timeout) -> bytes that exist: None once everything does.
+        self._available = available
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="tus-checksum")
         self._changed = threading.Condition()
         self._run: _Run | None = None
@@ -116,18 +126,24 @@ class ChecksumAhead:
         mark = run.start + self._align
         buffer = bytearray(min(self._piece, run.end - run.start))
         try:
-            for piece in self._bundle.iter_into(run.start, run.end - run.start, buffer):
-                if run.cancelled:
-                    return
-                used = 0
-                while position + len(piece) - used >= mark:
-                    digest.update(piece[used:used + mark - position])
-                    used += mark - position
-                    position = mark
-                    self._keep(run, position, digest.copy())
-                    mark += self._align
-                digest.update(piece[used:])
-                position += len(piece) - used
+            while position < run.end:
+                exists = self._existing(run, position)
+                if exists is None:
+                    return  # cancelled
+                for piece in self._bundle.iter_into(position, exists - position, buffer):
+                    if run.cancelled:
+                        return
+                    used = 0
+                    while position + len(piece) - used >= mark:
+                        digest.update(piece[used:used + mark - position])
+                        used += mark - position
+                        position = mark
+                        self._keep(run, position, digest.copy())
+                        mark += self._align
+                    digest.update(piece[used:])
+                    position += len(piece) - used
+                if position < exists:
+                    break  # the bundle is shorter than it said: the caller meets that
             if position > run.reached:
                 self._keep(run, position, digest)
         finally:
@@ -135,6 +151,18 @@ class ChecksumAhead:
             with self._changed:
                 run.finished = True
                 self._changed.notify_all()
+
+    def _existing(self, run: _Run, position: int) -> int | None:
+        """Up to where bytes from POSITION may be hashed: all of the run, or what is
+        staged so far (waiting for at least one piece more); None once cancelled."""
+        if self._available is None:
+            return run.end
+        wanted = min(run.end, position + self._piece)
+        while not run.cancelled:
+            exists = self._available(wanted, 0.5)
+            if exists >= wanted:
+                return min(run.end, exists)
+        return None
 
     def _keep(self, run: _Run, position: int, state: object) -> None:
         with self._changed:

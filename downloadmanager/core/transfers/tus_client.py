@@ -282,9 +282,10 @@ class TusClient:
         if ahead is not None:
             headers["Upload-Checksum"] = ahead.header(offset, length)
             # Hash what may follow while this chunk is on the wire: at most
-            # what the next chunk can grow to (see next_chunk_size).
+            # what the next chunk can grow to (see next_chunk_size). While
+            # staging goes on, the hashing follows it (ChecksumAhead waits).
             ahead.start(offset + length, min(max(4 * length, self.chunk_size),
-                                             self.max_chunk_size, ready - offset - length))
+                                             self.max_chunk_size, len(bundle) - offset - length))
         sent = [0]
         body = _ChunkBody(bundle, offset, length, self.piece_size, self.limiter, sent)
         started = time.monotonic()
@@ -405,7 +406,8 @@ class TusClient:
             try:
                 algorithm = self.capabilities().checksum
                 if algorithm and ahead is None:
-                    ahead = self._ahead = ChecksumAhead(bundle, algorithm, self.piece_size)
+                    ahead = self._ahead = ChecksumAhead(bundle, algorithm, self.piece_size,
+                                                        available=self._available)
                 if url is None:
                     url = self.create(length, metadata)
                     store.save(url)
