@@ -107,20 +107,25 @@ class FileWindow(io.RawIOBase):
         return self._position
 
     def readinto(self, buffer) -> int:
+        """Fill BUFFER as far as the window goes (across the end of the head: callers
+        such as the header reader take a short read for the end of the file)."""
         view = memoryview(buffer).cast("B")
         wanted = min(len(view), self._size - self._position)
-        if wanted <= 0:
-            return 0
-        if self._position < len(self._head):
-            part = self._head[self._position:self._position + wanted]
-            view[:len(part)] = part
-            done = len(part)
-        else:
-            if self._file is None:
-                self._file = open(self.name, "rb", buffering=0)
-            self._file.seek(self._offset + self._position)
-            done = self._file.readinto(view[:wanted]) or 0
-        self._position += done
+        done = 0
+        while done < wanted:
+            if self._position < len(self._head):
+                part = self._head[self._position:self._position + wanted - done]
+                view[done:done + len(part)] = part
+                got = len(part)
+            else:
+                if self._file is None:
+                    self._file = open(self.name, "rb", buffering=0)
+                self._file.seek(self._offset + self._position)
+                got = self._file.readinto(view[done:wanted]) or 0
+                if not got:
+                    break  # the file is shorter than the window
+            done += got
+            self._position += got
         return done
 
     def close(self) -> None:
