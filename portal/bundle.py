@@ -302,6 +302,11 @@ def _headers(tar: tarfile.TarFile, file_size: int,
             found.append(member)
 
 
+# Regular files only: tarfile counts contiguous and GNU sparse members as
+# regular too (isreg()), but their bytes are not where (offset_data, size) says.
+_PLAIN_FILE_TYPES = (tarfile.REGTYPE, tarfile.AREGTYPE)
+
+
 def _kept(member: tarfile.TarInfo, file_size: int) -> bool:
     """Check one header; False for the directory entries that are ignored."""
     _check_member_name(member.name)
@@ -309,7 +314,13 @@ def _kept(member: tarfile.TarInfo, file_size: int) -> bool:
         return False
     if member.issym() or member.islnk():
         raise BundleError(f"member {member.name!r} is a link; links are not allowed")
-    if member.name != MANIFEST_NAME and not member.isreg():
+    if member.sparse is not None or member.type == tarfile.GNUTYPE_SPARSE:
+        # A sparse member's bytes in the file are fewer than its size: the
+        # range (offset_data, size) would cover the next members' headers
+        # and bytes, and ingest keeps and discards such ranges in place.
+        raise BundleError(f"member {member.name!r} is a sparse file; sparse files are not "
+                          "allowed")
+    if member.type not in _PLAIN_FILE_TYPES:
         raise BundleError(f"member {member.name!r} is not a regular file")
     if member.offset_data + member.size > file_size:
         raise BundleError(f"the tar archive is truncated inside {member.name!r}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 import tarfile
 import time
 from pathlib import Path
@@ -266,6 +268,42 @@ def test_links_reject_the_bundle(portal, sender, tmp_path, kind):
     assert "link" in receipt["reason"]
 
 
+def _sparse_bundle(spec: BundleSpec, folder: Path, tar_format: str) -> bytes:
+    """SPEC as a tar by GNU tar --sparse: the first instance ends in a 16 KiB hole."""
+    names = sorted(spec.payloads)
+    for name, data in spec.payloads.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    first = folder / names[0]
+    os.truncate(first, first.stat().st_size + 16384)  # a hole, not written zeros
+    whole = first.read_bytes()
+    entry = next(i for i in spec.instances if i["name"] == names[0])
+    entry["size"], entry["sha256"] = len(whole), sha256(whole)
+    (folder / "manifest.json").write_text(json.dumps(spec.manifest()))
+    target = folder.parent / f"{folder.name}.tar"
+    subprocess.run(["tar", f"--format={tar_format}", "--sparse", "-cf", str(target), "-C",
+                    str(folder), "manifest.json", *names], check=True)
+    with tarfile.open(target) as archive:
+        member = archive.getmember(names[0])
+        if member.sparse is None and member.type != tarfile.GNUTYPE_SPARSE:
+            pytest.skip("this file system keeps no holes: tar wrote no sparse member")
+    return target.read_bytes()
+
+
+@pytest.mark.parametrize("tar_format", ["gnu", "posix"])
+def test_sparse_members_reject_the_bundle(portal, sender, tmp_path, tar_format):
+    # A sparse member's (offset, size) in the file does not hold its bytes:
+    # kept in place it would be a blob whose bytes differ from its SHA-256,
+    # and discarding it would punch into the members after it.
+    calls, code, _ = sender
+    # Enough bytes after the sparse member for its stated size to fit in the file.
+    spec = study_spec(tmp_path / "study", series=1, per_series=4, rows=64)
+    data = _sparse_bundle(spec, tmp_path / "sparse", tar_format)
+    receipt = _rejected(calls, code, portal, data)
+    assert "sparse" in receipt["reason"]
+    assert pack_bytes(portal) == b""
+
+
 def test_unlisted_member_rejects_the_bundle(portal, sender, tmp_path):
     calls, code, _ = sender
     spec = study_spec(tmp_path / "study", series=1, per_series=1)
@@ -335,6 +373,57 @@ def test_row_marked_ingesting_is_verified_by_a_new_app(portal, sender, tmp_path)
         assert service_for(portal.app).receipt_of(upload_id)["state"] == "done"
     finally:
         stop_ingest_worker(portal.app)
+
+
+class _Crash(BaseException):
+    """The portal process dying: none of ingest's except clauses runs."""
+
+
+def test_a_crash_between_storing_and_committing_is_verified_again(portal, sender, tmp_path,
+                                                                  monkeypatch):
+    # The accepted instances are recorded in a pack (the upload file's other
+    # name) before the verdict is committed. A restart then verifies the
+    # same file again: it must still be as it arrived (manifest, every member).
+    calls, code, _ = sender
+    spec = study_spec(tmp_path / "study", series=1, per_series=3)
+    data = bundle_bytes(spec)
+    url = calls.create_url(len(data), code)
+    upload_id = url.rsplit("/", 1)[1]
+    worker = portal.app.state.tus_service.ingest
+    worker.stop()
+    upload_file = Path(portal.data_dir / "uploads" / upload_id)
+    upload_file.write_bytes(data)
+    with portal.engine.begin() as conn:
+        conn.execute(update(uploads).where(uploads.c.id == upload_id)
+                     .values(offset=len(data), state="ingesting"))
+    from portal import ingest
+
+    def crash(*_args, **_kwargs):
+        raise _Crash()
+
+    monkeypatch.setattr(ingest.StudyIndexer, "index", crash)
+    with pytest.raises(_Crash):
+        ingest.ingest_upload(worker.store, worker.blobs, worker.settings, upload_id)
+    assert upload_file.read_bytes() == data  # nothing discarded before the commit
+    assert pack_bytes(portal)  # the pack was linked and recorded
+    monkeypatch.undo()
+
+    from portal.tus import service_for, start_ingest_worker, stop_ingest_worker
+
+    portal.app.state.tus_service = None
+    restarted = start_ingest_worker(portal.app)
+    try:
+        assert restarted.wait_idle(60)
+        receipt = service_for(portal.app).receipt_of(upload_id)
+    finally:
+        stop_ingest_worker(portal.app)
+    assert receipt["state"] == "done", receipt
+    assert receipt["totals"]["accepted"] == len(spec.instances)
+    store = blob_store_for(portal.data_dir)
+    for name, payload in spec.payloads.items():
+        with store.open(sha256(payload)) as handle:
+            assert handle.read() == payload, name
+    assert len(rows(portal, instances)) == len(spec.instances)
 
 
 def test_upload_by_the_client_bundle_writer_is_accepted(portal, sender, tmp_path):
