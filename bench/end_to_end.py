@@ -15,6 +15,11 @@ upload, verified receipt), timed from its start to its exit.
     curl's speed. Both vary by up to 2x from run to run on this VM, so
     ``--rounds`` (default 3) rounds run, each ours then curl's back to back;
     the ratio is the median of the rounds' ratios (each is printed too).
+    Before each timed upload (ours and both of curl's) the bench syncs and
+    waits ``--settle`` seconds (default 5), as ``bench/upload.py`` does: the
+    VM hands freed pages back to the host about 2 s after they are freed,
+    and an upload that starts before or after that pays differently for its
+    page cache; waiting puts every upload in the same state.
 (b) A simulated CD drive: the reader's test hook
     ``DOWNLOADMANAGER_SIMULATED_READ_RATE`` (7.8 MB/s, a 52x drive; in
     ``downloadmanager/core/transfers/sources.py``; staged as a CD is,
@@ -192,8 +197,11 @@ def write_sent_bundle(home: Path, tar: Path) -> str:
     return "sha256 " + base64.b64encode(digest.digest()).decode("ascii")
 
 
-def loopback_round(work: Path, big: Path, staging: str, index: int) -> dict:
-    """One round of (a): our command, then curl's PATCH, each to a portal of its own."""
+def loopback_round(work: Path, big: Path, staging: str, index: int, settle: float) -> dict:
+    """One round of (a): our command, then curl's PATCH, each to a portal of its own.
+
+    SETTLE: seconds to wait (after a sync) before each timed upload.
+    """
     data = work / f"portal-a{index}"
     log = work / f"portal-a{index}.log"
     proc, url, password = start_portal(data, log=log)
@@ -202,6 +210,7 @@ def loopback_round(work: Path, big: Path, staging: str, index: int) -> dict:
         home = work / f"home-a{index}"
         cli = Cli(home, url, password)
         os.sync()
+        time.sleep(settle)
         portal_cpu = process_cpu(proc.pid)
         ours = cli.timed("upload", str(big), "--community", "Loop", "--staging", staging,
                          verbose=True)
@@ -220,9 +229,7 @@ def loopback_round(work: Path, big: Path, staging: str, index: int) -> dict:
         curl_proc, curl_url, curl_password = start_portal(work / f"portal-curl-{name}-{index}")
         try:
             cpu = process_cpu(curl_proc.pid)
-            t0 = time.perf_counter()
-            run = curl_upload(curl_url, curl_password, tar, value)
-            run["receipt_s"] = time.perf_counter() - t0
+            run = curl_upload(curl_url, curl_password, tar, value, settle=settle)
             run["portal_cpu_s"] = process_cpu(curl_proc.pid) - cpu
             curl_runs[name] = run
         finally:
@@ -293,6 +300,9 @@ def main() -> None:
                         help="run (a) only (e.g. --instances 2000 for a 1 GB study)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="(a) rounds, each ours then curl's back to back (medians)")
+    parser.add_argument("--settle", type=float, default=5.0,
+                        help="(a) seconds to wait before every timed upload, ours and curl's "
+                             "(see the module's docstring)")
     parser.add_argument("--staging", choices=("auto", "always", "never"), default="auto",
                         help="(a) with the command's --staging: auto (the default) reads a "
                              "folder on a local disk in place, always copies it first")
@@ -313,7 +323,8 @@ def main() -> None:
         result: dict = {}
 
         # (a) loopback, local folder: ROUNDS rounds, each ours then curl's, to fresh portals
-        rounds = [loopback_round(work, big, args.staging, n) for n in range(args.rounds)]
+        rounds = [loopback_round(work, big, args.staging, n, args.settle)
+                  for n in range(args.rounds)]
         result["a_loopback"] = summarize_rounds(rounds, args)
         help_s = result["a_loopback"]["cli_start_s"]
         print(json.dumps(result, indent=2), file=sys.stderr)

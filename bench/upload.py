@@ -239,7 +239,8 @@ def curl_upload(url: str, password: str, tar: Path, checksum: str | None,
                     "-o", os.devnull, upload_url], check=True)
     seconds = time.perf_counter() - t0
     receipt = wait_receipt(url, token, upload_url)
-    return {"upload_s": seconds, "bytes": size, "receipt_state": receipt["state"]}
+    return {"upload_s": seconds, "receipt_s": time.perf_counter() - t0, "bytes": size,
+            "receipt_state": receipt["state"]}
 
 
 def main() -> None:

@@ -90,6 +90,12 @@ class FileWindow(io.RawIOBase):
         self._file: BinaryIO | None = None
         self._position = 0
 
+    def open_now(self) -> "FileWindow":
+        """Open the file at once (FileNotFoundError now rather than at the first read)."""
+        if self._file is None:
+            self._file = open(self.name, "rb", buffering=0)
+        return self
+
     def readable(self) -> bool:
         return True
 
@@ -118,8 +124,7 @@ class FileWindow(io.RawIOBase):
                 view[done:done + len(part)] = part
                 got = len(part)
             else:
-                if self._file is None:
-                    self._file = open(self.name, "rb", buffering=0)
+                self.open_now()
                 self._file.seek(self._offset + self._position)
                 got = self._file.readinto(view[done:wanted]) or 0
                 if not got:

@@ -10,11 +10,15 @@ a thousand files cost the portal more CPU than receiving the bytes, see
 - A pack row is only written after the pack file and its folder are
   fsynced, so a blob that has a row is complete and durable.
 - Ranges of a pack that hold nothing kept (the manifest, a rejected member, a
-  member whose blob was stored already) are discarded right away, and a
-  blob's range is discarded when it is deleted: the file system frees
-  (punches) it where it can, otherwise it is overwritten with zeros, so
-  deleted images do not linger in a pack that still holds other blobs. A
-  pack whose last row is gone is removed.
+  member whose blob was stored already) are discarded once ingest has
+  committed its verdict (until then the upload file, the pack's other name,
+  must stay as it arrived: a restarted ingest reads it again), and a blob's
+  range is discarded when it is deleted: the file system frees (punches) it
+  where it can, otherwise it is overwritten with zeros, so deleted images do
+  not linger in a pack that still holds other blobs. A pack whose last row
+  is gone is removed.
+- A discard never touches a range a row still records (:meth:`PackIndex.discard`),
+  whatever its caller computed.
 - A pack without any row (the portal stopped between link and rows) is an
   orphan, removed after a grace period like an interrupted write.
 
@@ -119,6 +123,22 @@ class PackIndex:
                 raise
         return None if row is None else (self.folder / row[0], row[1], row[2], used)
 
+    def ranges_in(self, pack: str) -> list[tuple[int, int]]:
+        """``(offset, size)`` of every blob recorded in the pack file named PACK."""
+        if not self._db_path.exists():
+            return []
+        with self._db() as db:
+            return [(row[0], row[1]) for row in db.execute(
+                "SELECT offset, size FROM packed WHERE pack = ? ORDER BY offset", (pack,))]
+
+    def discard(self, pack: Path, ranges: list[tuple[int, int]]) -> None:
+        """Discard RANGES of PACK (see :func:`discard_ranges`), except what a row records.
+
+        The rows are read right before: bytes a blob is recorded in are never
+        punched or zeroed, even if a caller's list overlaps them.
+        """
+        discard_ranges(pack, subtract_ranges(ranges, self.ranges_in(pack.name)))
+
     def packed(self, shas: list[str]) -> set[str]:
         """Of SHAS, those packed already."""
         return self._present("sha256", shas)
@@ -151,16 +171,17 @@ def _connection(path: Path) -> Iterator[sqlite3.Connection]:
     """
     key = str(path)
     with _cache_lock:
-        entry = _open.pop(key, None)
-        if entry is None:
-            conn = sqlite3.connect(key, timeout=30.0, isolation_level=None,
-                                   check_same_thread=False)
-            use_wal(conn)
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("CREATE TABLE IF NOT EXISTS packed (sha256 TEXT PRIMARY KEY, "
-                         "pack TEXT NOT NULL, offset INTEGER NOT NULL, size INTEGER NOT NULL)")
-            conn.execute("CREATE INDEX IF NOT EXISTS packed_pack ON packed (pack)")
-            entry = (conn, threading.Lock())
+        entry = _open.get(key)
+    if entry is None:
+        # Opened outside the cache's lock: creating the table may wait for
+        # another process's lock, which must not hold up other indexes.
+        opened = (_open_index(key), threading.Lock())
+        with _cache_lock:
+            entry = _open.setdefault(key, opened)
+        if entry is not opened:
+            opened[0].close()  # another thread was quicker
+    with _cache_lock:
+        _open.pop(key, None)
         _open[key] = entry  # the most recently used last
         while len(_open) > _OPEN_MAX:
             # Not closed here: a thread may be about to use it; the last
@@ -171,9 +192,25 @@ def _connection(path: Path) -> Iterator[sqlite3.Connection]:
         yield conn
 
 
+def _open_index(key: str) -> sqlite3.Connection:
+    """A new connection to the index file KEY, its table created if need be."""
+    conn = sqlite3.connect(key, timeout=30.0, isolation_level=None, check_same_thread=False)
+    use_wal(conn)
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE IF NOT EXISTS packed (sha256 TEXT PRIMARY KEY, "
+                 "pack TEXT NOT NULL, offset INTEGER NOT NULL, size INTEGER NOT NULL)")
+    conn.execute("CREATE INDEX IF NOT EXISTS packed_pack ON packed (pack)")
+    return conn
+
+
 def open_range(path: Path, offset: int, size: int) -> io.BufferedReader:
-    """A buffered reader over SIZE bytes at OFFSET of PATH (a packed blob)."""
-    return io.BufferedReader(FileWindow(path, offset, size), buffer_size=1024 * 1024)
+    """A buffered reader over SIZE bytes at OFFSET of PATH (a packed blob).
+
+    The pack is opened at once: a pack removed afterwards stays readable
+    through this reader (as an open loose file does after it is deleted).
+    """
+    return io.BufferedReader(FileWindow(path, offset, size).open_now(),
+                             buffer_size=1024 * 1024)
 
 
 _FALLOC_FL_KEEP_SIZE = 0x01
@@ -181,8 +218,32 @@ _FALLOC_FL_PUNCH_HOLE = 0x02
 
 
 # Punches holes (Linux); elsewhere discarded bytes are overwritten with zeros.
-_fallocate = libc_function("fallocate", [ctypes.c_int, ctypes.c_int, ctypes.c_int64,
-                                         ctypes.c_int64])
+# fallocate64 takes 64-bit offsets on 32-bit systems too (where plain
+# fallocate's off_t is 32 bits); on 64-bit glibc the two are the same.
+_fallocate = (libc_function("fallocate64", [ctypes.c_int, ctypes.c_int, ctypes.c_int64,
+                                            ctypes.c_int64])
+              or libc_function("fallocate", [ctypes.c_int, ctypes.c_int, ctypes.c_int64,
+                                             ctypes.c_int64]))
+
+
+def subtract_ranges(ranges: list[tuple[int, int]],
+                    keep: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of RANGES ``(offset, size)`` outside every range of KEEP."""
+    keep = sorted((offset, offset + size) for offset, size in keep if size > 0)
+    result: list[tuple[int, int]] = []
+    for offset, size in ranges:
+        start, end = offset, offset + size
+        for keep_start, keep_end in keep:
+            if keep_end <= start or keep_start >= end:
+                continue
+            if keep_start > start:
+                result.append((start, keep_start - start))
+            start = max(start, keep_end)
+            if start >= end:
+                break
+        if start < end:
+            result.append((start, end - start))
+    return result
 
 
 def discard_ranges(path: Path, ranges: list[tuple[int, int]]) -> None:

@@ -24,10 +24,11 @@ import re
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
-from portal.blobpacks import PACK_SUFFIX, PackIndex, discard_ranges, open_range
+from portal.blobpacks import PACK_SUFFIX, PackIndex, open_range
 
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _READ_SIZE = 1024 * 1024
@@ -180,14 +181,21 @@ class BlobStore:
             return found[2]
 
     def modified(self, sha256: str) -> float:
-        """When the blob's file (a packed blob's pack) was last written, as a timestamp."""
+        """When the blob's file (a packed blob's pack) was last written, as a timestamp.
+
+        A packed blob whose pack file is gone counts as written long ago
+        (0.0): it cannot be read, and retention removes its row.
+        """
         try:
             return self.path(sha256).stat().st_mtime
         except FileNotFoundError:
             found = self._packs.locate(sha256)
             if found is None:
                 raise
-            return found[0].stat().st_mtime
+            try:
+                return found[0].stat().st_mtime
+            except FileNotFoundError:
+                return 0.0
 
     # -- writing -------------------------------------------------------------
     def begin(self) -> PendingBlob:
@@ -277,20 +285,20 @@ class BlobStore:
             return self.put_stream(source, expected_sha256)
 
     def store_ranges(self, path: Path | str, keep: list[tuple[str, int, int]],
-                     others: Iterable[tuple[int, int]] = ()) -> list[tuple[str, bool]]:
+                     others: Iterable[tuple[int, int]] = ()) -> "StoredRanges":
         """Store ranges of the file at PATH as blobs without copying them.
 
         KEEP lists ``(sha256, offset, size)``; the caller has checked each
         range's SHA-256 (ingest: every accepted instance of a bundle). The
         file is hard-linked into the pack folder and fsynced, then the
-        ranges are recorded (:mod:`portal.blobpacks`). Ranges of blobs that
-        are stored already, and OTHERS ``(offset, size)`` (what else the file
-        holds), are discarded from the pack right away. PATH's bytes are
-        therefore gone from those ranges afterwards: read what is still
-        needed first. Where the file cannot be linked (another file system)
-        each blob is copied to a loose file instead.
+        ranges are recorded (:mod:`portal.blobpacks`). Where the file cannot
+        be linked (another file system) each blob is copied to a loose file.
 
-        Returns ``(sha256, created)`` per KEEP entry, like :meth:`commit`.
+        Nothing of PATH changes here: the returned :class:`StoredRanges`
+        discards the ranges of blobs stored already and OTHERS ``(offset,
+        size)`` (what else the file holds) when the caller calls its
+        :meth:`StoredRanges.discard_rest`, once it has committed what it
+        stored (a crash before must leave PATH as it was, to be read again).
         """
         path = Path(path)
         created: dict[int, bool] = {}
@@ -304,33 +312,41 @@ class BlobStore:
             else:
                 new.append((sha, offset, size))
             seen.add(sha)
+        pack = None
         if new:
-            added = self._pack(path, new, discard)
+            pack, added = self._pack(path, new)
             for index, (sha, _, _) in enumerate(keep):
                 if index not in created:
                     created[index] = added[sha]
-        return [(sha, created[index]) for index, (sha, _, _) in enumerate(keep)]
+            # Another ingest packed the same bytes a moment ago: that copy counts.
+            discard += [(offset, size) for sha, offset, size in new if not added[sha]]
+        return StoredRanges([(sha, created[index]) for index, (sha, _, _) in enumerate(keep)],
+                            self._packs, pack, discard)
 
-    def _pack(self, path: Path, new: list[tuple[str, int, int]],
-              discard: list[tuple[int, int]]) -> dict[str, bool]:
-        """Link PATH into the pack folder and record NEW in it; created per SHA-256."""
+    def _pack(self, path: Path, new: list[tuple[str, int, int]]
+              ) -> tuple[Path | None, dict[str, bool]]:
+        """Link PATH into the pack folder and record NEW in it.
+
+        Returns the pack (None if nothing was recorded in one) and per
+        SHA-256 whether it was stored now.
+        """
         folder = self._packs.folder
         folder.mkdir(exist_ok=True)
-        name = f"{secrets.token_hex(12)}{PACK_SUFFIX}"
-        _fsync_file(path)  # the writer fdatasynced the bytes; now size and blocks too
+        pack = folder / f"{secrets.token_hex(12)}{PACK_SUFFIX}"
         try:
-            os.link(path, folder / name)
+            os.link(path, pack)
         except OSError:
-            return self._copy_loose(path, new)
+            return None, self._copy_loose(path, new)
+        # A link keeps the upload file's time; a new pack must look new to
+        # the sweeps of orphans (clean_temporary, retention) until its rows exist.
+        os.utime(pack)
+        _fsync_file(pack)  # the writer fdatasynced the bytes; now size and blocks too
         _fsync_directory(folder)
-        added = self._packs.add(name, new)
-        # Another ingest packed the same bytes a moment ago: that copy counts.
-        discard += [(offset, size) for (_, offset, size), ok in zip(new, added) if not ok]
-        if any(added):
-            discard_ranges(folder / name, discard)
-        else:
-            (folder / name).unlink()
-        return {sha: ok for (sha, _, _), ok in zip(new, added)}
+        added = self._packs.add(pack.name, new)
+        if not any(added):
+            pack.unlink()
+            pack = None
+        return pack, {sha: ok for (sha, _, _), ok in zip(new, added)}
 
     def _copy_loose(self, path: Path, new: list[tuple[str, int, int]]) -> dict[str, bool]:
         """Store NEW's ranges of PATH as loose blobs (when PATH cannot be linked)."""
@@ -364,7 +380,10 @@ class BlobStore:
         if found is not None:
             pack, offset, size, still_used = found
             if still_used:
-                discard_ranges(pack, [(offset, size)])
+                try:
+                    self._packs.discard(pack, [(offset, size)])
+                except FileNotFoundError:
+                    pass  # the pack is gone already: nothing left to discard
             else:
                 pack.unlink(missing_ok=True)
             existed = True
@@ -399,12 +418,16 @@ class BlobStore:
             old_packs = [p for p in self._packs.folder.glob(f"*{PACK_SUFFIX}")
                          if _older(p, cutoff)]
         used = self._packs.used_packs([p.name for p in old_packs])
-        for leftover in [*self._tmp.glob("*.part"),
-                         *(p for p in old_packs if p.name not in used)]:
+        orphans = [p for p in old_packs if p.name not in used]
+        for leftover in [*self._tmp.glob("*.part"), *orphans]:
             try:
-                if leftover.stat().st_mtime < cutoff:
-                    leftover.unlink()
-                    removed += 1
+                if leftover.stat().st_mtime >= cutoff:
+                    continue
+                # Asked again right before: an ingest may have recorded it since.
+                if leftover.suffix == PACK_SUFFIX and self._packs.used_packs([leftover.name]):
+                    continue
+                leftover.unlink()
+                removed += 1
             except OSError:
                 pass
         return removed
@@ -420,3 +443,27 @@ def _older(path: Path, cutoff: float) -> bool:
 def blob_store_for(data_dir: Path | str) -> BlobStore:
     """The portal's blob store under DATA_DIR (``DATA/blobs``)."""
     return BlobStore(Path(data_dir) / "blobs")
+
+
+@dataclass
+class StoredRanges:
+    """What :meth:`BlobStore.store_ranges` stored, and what it left to discard."""
+
+    created: list[tuple[str, bool]]  # (sha256, stored now) per kept range
+    _packs: PackIndex = field(repr=False)
+    pack: Path | None = None  # the pack the file became, if any blob was recorded in it
+    _discard: list[tuple[int, int]] = field(default_factory=list, repr=False)
+
+    def discard_rest(self) -> None:
+        """Discard what the pack holds besides its blobs (call after committing).
+
+        Idempotent, and never touches a recorded blob's bytes
+        (:meth:`PackIndex.discard`); a pack removed meanwhile (its blobs
+        were dropped again) needs nothing.
+        """
+        if self.pack is None or not self._discard:
+            return
+        try:
+            self._packs.discard(self.pack, self._discard)
+        except FileNotFoundError:
+            pass

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select, update
 
-from portal.blobstore import BlobStore, PendingBlob
+from portal.blobstore import BlobStore, PendingBlob, StoredRanges
 from dicomkit.bounded_io import FileWindow
 from dicomkit.header import HeaderError, HeaderInfo
 from dicomkit.header import read_header as parse_header
@@ -71,6 +71,8 @@ class Verification:
     created_blobs: list[str] = field(default_factory=list)
     # The accepted instances still to be stored: (sha256, offset, size) in the bundle.
     to_keep: list[tuple[str, int, int]] = field(default_factory=list)
+    # Where they were stored; the rest of the file is discarded after the commit.
+    stored: StoredRanges | None = None
 
 
 def _text(value, limit: int) -> str | None:
@@ -265,7 +267,9 @@ def verify_bundle(bundle: Bundle, blobs: BlobStore,
     instances the manifest marks ``in_bundle: false``. FOLLOWER holds the
     members read while the bundle arrived (:mod:`portal.tus.follower`).
     Accepted instances stay where they are in the upload file
-    (:meth:`BlobStore.store_ranges`); everything else in it is discarded.
+    (:meth:`BlobStore.store_ranges`); everything else in it is discarded by
+    ``found.stored.discard_rest()``, which the caller runs once its verdict
+    is committed.
     """
     found = Verification()
     manifest = bundle.manifest
@@ -279,11 +283,11 @@ def verify_bundle(bundle: Bundle, blobs: BlobStore,
     else:
         found.documents = [DocumentResult(d, reason="no instance of the study was accepted")
                            for d in manifest.documents]
-    # Last: storing discards the rest of the file (documents were copied above).
-    kept = {offset for _, offset, _ in found.to_keep}
-    others = [(offset, size) for offset, size in bundle.data_ranges() if offset not in kept]
-    stored = blobs.store_ranges(bundle.path, found.to_keep, others) if found.to_keep else []
-    found.created_blobs.extend(sha for sha, created in stored if created)
+    if found.to_keep:
+        kept = {offset for _, offset, _ in found.to_keep}
+        others = [(offset, size) for offset, size in bundle.data_ranges() if offset not in kept]
+        found.stored = blobs.store_ranges(bundle.path, found.to_keep, others)
+        found.created_blobs.extend(sha for sha, created in found.stored.created if created)
     return found
 
 
@@ -394,6 +398,14 @@ def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
             _finish(conn, upload_id, receipt, None)
     if receipt["state"] == REJECTED and found is not None:
         _drop_unreferenced(engine, blobs, found.created_blobs)
+    if found is not None and found.stored is not None:
+        # Only now: until the verdict was committed, a restarted ingest had
+        # to find the upload file (the pack's other name) as it arrived.
+        try:
+            found.stored.discard_rest()
+        except OSError:
+            log.exception("upload %s: could not discard the unused bytes of its pack",
+                          upload_id)
     path.unlink(missing_ok=True)
     log.info("upload %s verified: %s, %d accepted, %d rejected, %d read while arriving, "
              "%d of %d headers walked while arriving (after the last byte: %.2f s checking "

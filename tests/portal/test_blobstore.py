@@ -6,6 +6,8 @@ import hashlib
 import os
 import time
 
+import pytest
+
 from portal.blobstore import BlobStore
 
 
@@ -85,10 +87,15 @@ def test_ranges_of_a_file_are_stored_as_packed_blobs_without_a_copy(tmp_path):
     upload = tmp_path / "upload"
     ranges = _file_of_ranges(upload, pieces)
     *keep, manifest = ranges
-    results = store.store_ranges(upload, keep, [manifest[1:]])
-    assert results == [(sha, True) for sha, _, _ in keep]
+    before = upload.read_bytes()
+    stored = store.store_ranges(upload, keep, [manifest[1:]])
+    assert stored.created == [(sha, True) for sha, _, _ in keep]
     (pack,) = _packs(store)
+    assert stored.pack == pack
     assert os.stat(pack).st_ino == os.stat(upload).st_ino  # linked, not copied
+    # Nothing is discarded before the caller has committed what it stored.
+    assert upload.read_bytes() == before
+    stored.discard_rest()
     assert not list((tmp_path / "blobs").glob("??/??/*"))  # no file per blob
     for (sha, _, size), piece in zip(keep, pieces):
         assert store.exists(sha) and store.size(sha) == size
@@ -112,9 +119,10 @@ def test_bytes_stored_already_are_not_packed_again(tmp_path):
     loose_sha, _ = store.put_bytes(b"stored loose before")
     upload = tmp_path / "upload"
     ranges = _file_of_ranges(upload, [b"stored loose before", b"new bytes", b"new bytes"])
-    results = store.store_ranges(upload, ranges)
+    stored = store.store_ranges(upload, ranges)
     new_sha = hashlib.sha256(b"new bytes").hexdigest()
-    assert results == [(loose_sha, False), (new_sha, True), (new_sha, False)]
+    assert stored.created == [(loose_sha, False), (new_sha, True), (new_sha, False)]
+    stored.discard_rest()
     (pack,) = _packs(store)
     data = pack.read_bytes()
     assert b"stored loose before" not in data  # its range was discarded
@@ -122,8 +130,11 @@ def test_bytes_stored_already_are_not_packed_again(tmp_path):
 
     again = tmp_path / "again"
     ranges = _file_of_ranges(again, [b"new bytes"])
-    assert store.store_ranges(again, ranges) == [(new_sha, False)]
+    stored = store.store_ranges(again, ranges)
+    assert stored.created == [(new_sha, False)] and stored.pack is None
+    stored.discard_rest()  # nothing to do
     assert len(_packs(store)) == 1  # nothing new: no pack linked
+    assert again.read_bytes()[:9] == b"new bytes"
 
 
 def test_deleting_packed_blobs_discards_their_bytes_then_the_pack(tmp_path):
@@ -153,9 +164,11 @@ def test_discarding_falls_back_to_zeros_where_holes_cannot_be_punched(tmp_path, 
     store = BlobStore(tmp_path / "blobs")
     upload = tmp_path / "upload"
     ranges = _file_of_ranges(upload, [b"kept", b"rejected member " * 100])
-    store.store_ranges(upload, ranges[:1], [ranges[1][1:]])
+    store.store_ranges(upload, ranges[:1], [ranges[1][1:]]).discard_rest()
     (pack,) = _packs(store)
     assert b"rejected member" not in pack.read_bytes()
+    with store.open(ranges[0][0]) as handle:
+        assert handle.read() == b"kept"
     assert pack.stat().st_size == upload.stat().st_size  # same size, zeros in place
 
 
@@ -168,7 +181,9 @@ def test_a_file_that_cannot_be_linked_is_stored_as_loose_blobs(tmp_path, monkeyp
     upload = tmp_path / "upload"
     pieces = [b"one", b"two" * 5000]
     ranges = _file_of_ranges(upload, pieces)
-    assert store.store_ranges(upload, ranges) == [(sha, True) for sha, _, _ in ranges]
+    stored = store.store_ranges(upload, ranges)
+    assert stored.created == [(sha, True) for sha, _, _ in ranges]
+    stored.discard_rest()
     assert _packs(store) == []
     for (sha, _, _), piece in zip(ranges, pieces):
         assert store.path(sha).read_bytes() == piece
@@ -189,3 +204,72 @@ def test_a_pack_without_blobs_is_removed_once_old(tmp_path):
     assert store.clean_temporary(3600) == 1
     assert len(_packs(store)) == 1 and not orphan.exists()
     assert store.exists(hashlib.sha256(b"recorded").hexdigest())
+
+
+def test_a_discard_never_touches_bytes_a_blob_is_recorded_in(tmp_path):
+    """Whatever range a caller asks to discard, recorded blobs keep their bytes."""
+    store = BlobStore(tmp_path / "blobs")
+    upload = tmp_path / "upload"
+    pieces = [b"a" * 3000, b"kept image " * 500, b"c" * 3000]
+    ranges = _file_of_ranges(upload, pieces)
+    _, offset, size = ranges[1]
+    stored = store.store_ranges(upload, ranges[1:2],
+                                # overlapping the kept range, covering it, and the rest
+                                [(0, offset + 10), (offset - 5, size + 100), (0, 20000)])
+    stored.discard_rest()
+    with store.open(ranges[1][0]) as handle:
+        assert handle.read() == pieces[1]
+    data = stored.pack.read_bytes()
+    assert b"a" not in data[:offset] and b"c" not in data[offset + size:]
+
+
+def test_subtract_ranges():
+    from portal.blobpacks import subtract_ranges
+
+    assert subtract_ranges([(0, 100)], []) == [(0, 100)]
+    assert subtract_ranges([(0, 100)], [(10, 20)]) == [(0, 10), (30, 70)]
+    assert subtract_ranges([(0, 100)], [(50, 10), (0, 10)]) == [(10, 40), (60, 40)]
+    assert subtract_ranges([(0, 100)], [(0, 100)]) == []
+    assert subtract_ranges([(20, 10)], [(0, 25), (28, 100)]) == [(25, 3)]
+    assert subtract_ranges([(0, 10), (200, 10)], [(5, 200)]) == [(0, 5), (205, 5)]
+    assert subtract_ranges([(0, 10)], [(10, 5), (0, 0)]) == [(0, 10)]
+
+
+def test_a_new_pack_of_an_old_upload_file_outlives_the_orphan_sweep(tmp_path, monkeypatch):
+    """Linking keeps the upload file's time: the pack must still look new until recorded."""
+    from portal.blobpacks import PackIndex
+
+    store = BlobStore(tmp_path / "blobs")
+    upload = tmp_path / "upload"
+    ranges = _file_of_ranges(upload, [b"an image finished long ago"])
+    old = time.time() - 7 * 3600  # completed hours ago, ingested after a restart
+    os.utime(upload, (old, old))
+    add = PackIndex.add
+
+    def sweep_then_add(self, pack, entries):
+        # Retention's sweep runs between the link and the rows.
+        assert store.clean_temporary(3600) == 0
+        return add(self, pack, entries)
+
+    monkeypatch.setattr(PackIndex, "add", sweep_then_add)
+    stored = store.store_ranges(upload, ranges)
+    stored.discard_rest()
+    assert stored.pack.exists()
+    with store.open(ranges[0][0]) as handle:
+        assert handle.read() == b"an image finished long ago"
+
+
+def test_a_blob_whose_pack_is_gone_counts_as_old_and_can_be_deleted(tmp_path):
+    store = BlobStore(tmp_path / "blobs")
+    upload = tmp_path / "upload"
+    ranges = _file_of_ranges(upload, [b"lost with its pack"])
+    store.store_ranges(upload, ranges).discard_rest()
+    upload.unlink()
+    (pack,) = _packs(store)
+    pack.unlink()  # e.g. removed by hand
+    sha = ranges[0][0]
+    assert store.modified(sha) == 0.0
+    with pytest.raises(FileNotFoundError):
+        store.open(sha)
+    assert store.delete(sha)
+    assert not store.exists(sha)

@@ -149,8 +149,11 @@ def test_a_verified_bundle_keeps_its_instances_where_they_arrived(tmp_path):
     assert sorted(found.created_blobs) == shas
     assert not list((tmp_path / "blobs").glob("??/??/*"))  # no file per instance
     (pack,) = (tmp_path / "blobs" / "packs").glob("*.pack")
+    ((offset, size),) = manifest_range
+    # The rest goes once the caller has committed its verdict (ingest_upload).
+    assert pack.read_bytes() == data
+    found.stored.discard_rest()
     for result in found.instances:
         with blobs.open(result.entry.sha256) as handle:
             assert hashlib.sha256(handle.read()).hexdigest() == result.entry.sha256
-    ((offset, size),) = manifest_range
     assert pack.read_bytes()[offset:offset + size] == bytes(size)  # the manifest is gone
