@@ -385,7 +385,12 @@ class BlobStore:
                 except FileNotFoundError:
                     pass  # the pack is gone already: nothing left to discard
             else:
-                pack.unlink(missing_ok=True)
+                try:
+                    pack.unlink(missing_ok=True)
+                except PermissionError:
+                    # Windows, while a reader has it open: without rows it is an
+                    # orphan now, which clean_temporary removes later.
+                    pass
             existed = True
         return existed
 

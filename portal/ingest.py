@@ -406,7 +406,12 @@ def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
         except OSError:
             log.exception("upload %s: could not discard the unused bytes of its pack",
                           upload_id)
-    path.unlink(missing_ok=True)
+    try:
+        path.unlink(missing_ok=True)
+    except PermissionError:
+        # Windows, while its pack (the same file) is being read: retention
+        # removes finished uploads' files later.
+        log.warning("upload %s: its file could not be removed yet", upload_id)
     log.info("upload %s verified: %s, %d accepted, %d rejected, %d read while arriving, "
              "%d of %d headers walked while arriving (after the last byte: %.2f s checking "
              "and storing, %.2f s indexing)",
