@@ -41,7 +41,7 @@ the portal used, divided by the cores (no schedule can finish sooner), and
 when the last PATCH was answered, so the receipt's delay after the last
 byte shows (``--loopback-only --instances 2000``: the 1 GB case).
 
-Run:  .venv/bin/python bench/end_to_end.py [--instances 1000] [--disc-instances 100] [--rounds 3]
+Run:  .venv/bin/python bench/end_to_end.py [--instances 1000] [--disc-instances 100] [--rounds 3] [--settle 5]
 """
 
 from __future__ import annotations
