@@ -131,17 +131,29 @@ class PackIndex:
             return [(row[0], row[1]) for row in db.execute(
                 "SELECT offset, size FROM packed WHERE pack = ? ORDER BY offset", (pack,))]
 
-    def discard(self, pack: Path, ranges: list[tuple[int, int]]) -> None:
+    def discard(self, pack: Path, ranges: list[tuple[int, int]],
+                also: list[str] = ()) -> None:
         """Discard RANGES of PACK (see :func:`discard_ranges`), except what a row records.
 
         The rows are read right before: bytes a blob is recorded in are never
-        punched or zeroed, even if a caller's list overlaps them.
+        punched or zeroed, even if a caller's list overlaps them. ALSO names
+        other packs that are the same file (their rows are protected too).
         """
-        discard_ranges(pack, subtract_ranges(ranges, self.ranges_in(pack.name)))
+        recorded = [r for name in {pack.name, *also} for r in self.ranges_in(name)]
+        discard_ranges(pack, subtract_ranges(ranges, recorded))
 
-    def packed(self, shas: list[str]) -> set[str]:
-        """Of SHAS, those packed already."""
-        return self._present("sha256", shas)
+    def packs_of(self, shas: list[str]) -> dict[str, str]:
+        """Of SHAS, those packed already, with the name of the pack each lies in."""
+        if not shas or not self._db_path.exists():
+            return {}
+        found: dict[str, str] = {}
+        with self._db() as db:
+            for start in range(0, len(shas), _BATCH):
+                part = shas[start:start + _BATCH]
+                marks = ",".join("?" * len(part))
+                found.update(db.execute(
+                    f"SELECT sha256, pack FROM packed WHERE sha256 IN ({marks})", part))
+        return found
 
     def used_packs(self, names: list[str]) -> set[str]:
         """Of the pack file NAMES, those that still hold a blob."""

@@ -291,7 +291,9 @@ class BlobStore:
         KEEP lists ``(sha256, offset, size)``; the caller has checked each
         range's SHA-256 (ingest: every accepted instance of a bundle). The
         file is hard-linked into the pack folder and fsynced, then the
-        ranges are recorded (:mod:`portal.blobpacks`). Where the file cannot
+        ranges are recorded (:mod:`portal.blobpacks`). A file that is a pack
+        already (an ingest of it stopped before its commit) is not linked
+        again: new ranges are recorded in that pack. Where the file cannot
         be linked (another file system) each blob is copied to a loose file.
 
         Nothing of PATH changes here: the returned :class:`StoredRanges`
@@ -304,7 +306,12 @@ class BlobStore:
         created: dict[int, bool] = {}
         new: list[tuple[str, int, int]] = []
         discard = [(offset, size) for offset, size in others]
-        seen = self._packs.packed([self.check_sha(sha) for sha, _, _ in keep])
+        packed = self._packs.packs_of([self.check_sha(sha) for sha, _, _ in keep])
+        # A pack that is this very file: an ingest that stopped before its
+        # commit linked and recorded it already. It is used again (a second
+        # name would not protect the first one's rows from our discards).
+        same = self._same_file_packs(path, set(packed.values()))
+        seen = set(packed)
         for index, (sha, offset, size) in enumerate(keep):
             if sha in seen or self.path(sha).is_file():
                 created[index] = False
@@ -312,16 +319,30 @@ class BlobStore:
             else:
                 new.append((sha, offset, size))
             seen.add(sha)
-        pack = None
+        pack = self._packs.folder / same[0] if same else None
         if new:
-            pack, added = self._pack(path, new)
+            if pack is not None:
+                added = dict(zip((sha for sha, _, _ in new), self._packs.add(pack.name, new)))
+            else:
+                pack, added = self._pack(path, new)
             for index, (sha, _, _) in enumerate(keep):
                 if index not in created:
                     created[index] = added[sha]
             # Another ingest packed the same bytes a moment ago: that copy counts.
             discard += [(offset, size) for sha, offset, size in new if not added[sha]]
         return StoredRanges([(sha, created[index]) for index, (sha, _, _) in enumerate(keep)],
-                            self._packs, pack, discard)
+                            self._packs, pack, discard, same)
+
+    def _same_file_packs(self, path: Path, names: set[str]) -> list[str]:
+        """Of the pack NAMES, those that are the file at PATH (other names of it)."""
+        same = []
+        for name in sorted(names):
+            try:
+                if os.path.samefile(self._packs.folder / name, path):
+                    same.append(name)
+            except OSError:
+                pass
+        return same
 
     def _pack(self, path: Path, new: list[tuple[str, int, int]]
               ) -> tuple[Path | None, dict[str, bool]]:
@@ -333,13 +354,14 @@ class BlobStore:
         folder = self._packs.folder
         folder.mkdir(exist_ok=True)
         pack = folder / f"{secrets.token_hex(12)}{PACK_SUFFIX}"
+        # A link keeps the file's time: touched first, the pack looks new to
+        # the sweeps of orphans (clean_temporary, retention) from the moment
+        # it exists until its rows do, however long ago the upload finished.
+        os.utime(path)
         try:
             os.link(path, pack)
         except OSError:
             return None, self._copy_loose(path, new)
-        # A link keeps the upload file's time; a new pack must look new to
-        # the sweeps of orphans (clean_temporary, retention) until its rows exist.
-        os.utime(pack)
         _fsync_file(pack)  # the writer fdatasynced the bytes; now size and blocks too
         _fsync_directory(folder)
         added = self._packs.add(pack.name, new)
@@ -456,8 +478,10 @@ class StoredRanges:
 
     created: list[tuple[str, bool]]  # (sha256, stored now) per kept range
     _packs: PackIndex = field(repr=False)
-    pack: Path | None = None  # the pack the file became, if any blob was recorded in it
+    pack: Path | None = None  # the pack the file is, if any blob is recorded in it
     _discard: list[tuple[int, int]] = field(default_factory=list, repr=False)
+    # Every pack name of the same file: their rows are protected from the discard too.
+    _names: list[str] = field(default_factory=list, repr=False)
 
     def discard_rest(self) -> None:
         """Discard what the pack holds besides its blobs (call after committing).
@@ -469,6 +493,6 @@ class StoredRanges:
         if self.pack is None or not self._discard:
             return
         try:
-            self._packs.discard(self.pack, self._discard)
+            self._packs.discard(self.pack, self._discard, also=self._names)
         except FileNotFoundError:
             pass

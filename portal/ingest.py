@@ -403,7 +403,7 @@ def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
         # to find the upload file (the pack's other name) as it arrived.
         try:
             found.stored.discard_rest()
-        except OSError:
+        except Exception:  # the verdict stands; the bytes stay until the pack goes
             log.exception("upload %s: could not discard the unused bytes of its pack",
                           upload_id)
     try:

@@ -273,3 +273,48 @@ def test_a_blob_whose_pack_is_gone_counts_as_old_and_can_be_deleted(tmp_path):
         store.open(sha)
     assert store.delete(sha)
     assert not store.exists(sha)
+
+
+def test_storing_a_file_again_after_a_stop_before_the_commit_protects_its_first_rows(tmp_path):
+    """A re-ingest of the same upload file (its first ingest recorded rows, then stopped)."""
+    store = BlobStore(tmp_path / "blobs")
+    upload = tmp_path / "upload"
+    pieces = [b"X was stored before " * 50, b"Y is new " * 50, b"manifest"]
+    (x, _, _), (y, y_offset, y_size), manifest = _file_of_ranges(upload, pieces)
+    store.put_bytes(pieces[0])
+    first = store.store_ranges(upload, [(x, 0, len(pieces[0])), (y, y_offset, y_size)],
+                               [manifest[1:]])
+    assert first.created == [(x, False), (y, True)]
+    # Stopped here (no discard_rest, no commit); meanwhile retention removed X.
+    assert store.delete(x)
+    again = store.store_ranges(upload, [(x, 0, len(pieces[0])), (y, y_offset, y_size)],
+                               [manifest[1:]])
+    assert again.created == [(x, True), (y, False)]
+    assert again.pack == first.pack and len(_packs(store)) == 1  # no second name
+    again.discard_rest()
+    for sha, piece in ((x, pieces[0]), (y, pieces[1])):
+        with store.open(sha) as handle:
+            assert handle.read() == piece
+    assert b"manifest" not in first.pack.read_bytes()
+
+
+def test_the_orphan_sweep_asks_again_before_it_removes_a_pack(tmp_path, monkeypatch):
+    from portal.blobpacks import PackIndex
+
+    store = BlobStore(tmp_path / "blobs")
+    upload = tmp_path / "upload"
+    ranges = _file_of_ranges(upload, [b"recorded a moment ago"])
+    stored = store.store_ranges(upload, ranges)
+    old = time.time() - 7200
+    os.utime(stored.pack, (old, old))
+    calls = []
+    used_packs = PackIndex.used_packs
+
+    def stale_first(self, names):
+        # The first look (all old packs at once) predates the rows.
+        calls.append(names)
+        return set() if len(calls) == 1 else used_packs(self, names)
+
+    monkeypatch.setattr(PackIndex, "used_packs", stale_first)
+    assert store.clean_temporary(3600) == 0
+    assert stored.pack.exists() and len(calls) == 2
