@@ -292,9 +292,10 @@ class BlobStore:
         range's SHA-256 (ingest: every accepted instance of a bundle). The
         file is hard-linked into the pack folder and fsynced, then the
         ranges are recorded (:mod:`portal.blobpacks`). A file that is a pack
-        already (an ingest of it stopped before its commit) is not linked
-        again: new ranges are recorded in that pack. Where the file cannot
-        be linked (another file system) each blob is copied to a loose file.
+        already (an ingest of it stopped before its commit) gets a new name
+        for its new ranges; the discard protects the rows of every name. Where
+        the file cannot be linked (another file system) each blob is copied
+        to a loose file.
 
         Nothing of PATH changes here: the returned :class:`StoredRanges`
         discards the ranges of blobs stored already and OTHERS ``(offset,
@@ -307,9 +308,9 @@ class BlobStore:
         new: list[tuple[str, int, int]] = []
         discard = [(offset, size) for offset, size in others]
         packed = self._packs.packs_of([self.check_sha(sha) for sha, _, _ in keep])
-        # A pack that is this very file: an ingest that stopped before its
-        # commit linked and recorded it already. It is used again (a second
-        # name would not protect the first one's rows from our discards).
+        # Packs that are this very file: an ingest of it that stopped before
+        # its commit linked and recorded it already. Their rows are protected
+        # from this file's discards like the rows of its new pack.
         same = self._same_file_packs(path, set(packed.values()))
         seen = set(packed)
         for index, (sha, offset, size) in enumerate(keep):
@@ -321,10 +322,10 @@ class BlobStore:
             seen.add(sha)
         pack = self._packs.folder / same[0] if same else None
         if new:
-            if pack is not None:
-                added = dict(zip((sha for sha, _, _ in new), self._packs.add(pack.name, new)))
-            else:
-                pack, added = self._pack(path, new)
+            # Always a new name, also for a file that is a pack already: a
+            # retention pass may remove that one with its last blob meanwhile.
+            new_pack, added = self._pack(path, new)
+            pack = new_pack or pack
             for index, (sha, _, _) in enumerate(keep):
                 if index not in created:
                     created[index] = added[sha]
