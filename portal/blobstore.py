@@ -183,8 +183,10 @@ class BlobStore:
     def modified(self, sha256: str) -> float:
         """When the blob's file (a packed blob's pack) was last written, as a timestamp.
 
-        A packed blob whose pack file is gone counts as written long ago
-        (0.0): it cannot be read, and retention removes its row.
+        For retention's sweep of blobs without a row. A packed blob whose
+        pack file is gone counts as written long ago (0.0): it cannot be
+        read, and retention removes its row. One whose pack still has
+        another name (:func:`_ingest_pending`) counts as written now.
         """
         try:
             return self.path(sha256).stat().st_mtime
@@ -193,9 +195,10 @@ class BlobStore:
             if found is None:
                 raise
             try:
-                return found[0].stat().st_mtime
+                stat = found[0].stat()
             except FileNotFoundError:
                 return 0.0
+            return time.time() if _ingest_pending(stat) else stat.st_mtime
 
     # -- writing -------------------------------------------------------------
     def begin(self) -> PendingBlob:
@@ -449,7 +452,8 @@ class BlobStore:
         orphans = [p for p in old_packs if p.name not in used]
         for leftover in [*self._tmp.glob("*.part"), *orphans]:
             try:
-                if leftover.stat().st_mtime >= cutoff:
+                stat = leftover.stat()
+                if stat.st_mtime >= cutoff or _ingest_pending(stat):
                     continue
                 # Asked again right before: an ingest may have recorded it since.
                 if leftover.suffix == PACK_SUFFIX and self._packs.used_packs([leftover.name]):
@@ -459,6 +463,16 @@ class BlobStore:
             except OSError:
                 pass
         return removed
+
+
+def _ingest_pending(stat: os.stat_result) -> bool:
+    """True for a pack that has another name: its upload file is still there.
+
+    Ingest removes the upload file once its verdict is committed; until
+    then (also across a restart, however long) it may verify the file
+    again, so the orphan sweeps must not discard or remove anything of it.
+    """
+    return stat.st_nlink > 1
 
 
 def _older(path: Path, cutoff: float) -> bool:

@@ -305,6 +305,7 @@ def test_the_orphan_sweep_asks_again_before_it_removes_a_pack(tmp_path, monkeypa
     upload = tmp_path / "upload"
     ranges = _file_of_ranges(upload, [b"recorded a moment ago"])
     stored = store.store_ranges(upload, ranges)
+    upload.unlink()  # else the pack counts as pending whatever the rows say
     old = time.time() - 7200
     os.utime(stored.pack, (old, old))
     calls = []
@@ -318,3 +319,26 @@ def test_the_orphan_sweep_asks_again_before_it_removes_a_pack(tmp_path, monkeypa
     monkeypatch.setattr(PackIndex, "used_packs", stale_first)
     assert store.clean_temporary(3600) == 0
     assert stored.pack.exists() and len(calls) == 2
+
+
+def test_the_sweeps_leave_a_pack_alone_while_its_upload_file_is_there(tmp_path):
+    """An ingest that stopped before its commit verifies the file again after a restart,
+    however long that takes: its rows have no blobs row yet, but are no orphans."""
+    store = BlobStore(tmp_path / "blobs")
+    upload = tmp_path / "upload"
+    ranges = _file_of_ranges(upload, [b"recorded, not committed"])
+    stored = store.store_ranges(upload, ranges)
+    orphan_upload = tmp_path / "linked, not recorded"
+    orphan_upload.write_bytes(b"x" * 1000)
+    (store.root / "packs" / "0123456789abcdef01234567.pack").hardlink_to(orphan_upload)
+    old = time.time() - 7 * 3600
+    for pack in _packs(store):
+        os.utime(pack, (old, old))
+    sha = ranges[0][0]
+    assert store.modified(sha) > time.time() - 60  # counts as written now
+    assert store.clean_temporary(3600) == 0
+    upload.unlink()  # the verdict is committed: from now on the pack is on its own
+    orphan_upload.unlink()
+    assert store.modified(sha) == pytest.approx(old, abs=2)
+    assert store.clean_temporary(3600) == 1
+    assert stored.pack.exists()
