@@ -13,7 +13,7 @@ upload, verified receipt), timed from its start to its exit.
     its receipt, each to a fresh portal of its own (on ours the blobs would
     exist and verification would only hash). Target: ours at least 0.5x
     curl's speed. Both vary by up to 2x from run to run on this VM, so
-    ``--rounds`` (default 3) rounds run, each ours then curl's back to back;
+    ``--rounds`` (default 5) rounds run, each ours then curl's back to back;
     the ratio is the median of the rounds' ratios (each is printed too).
     Before each timed upload (ours and both of curl's) the bench syncs and
     waits ``--settle`` seconds (default 5), as ``bench/upload.py`` does: the
@@ -41,7 +41,7 @@ the portal used, divided by the cores (no schedule can finish sooner), and
 when the last PATCH was answered, so the receipt's delay after the last
 byte shows (``--loopback-only --instances 2000``: the 1 GB case).
 
-Run:  .venv/bin/python bench/end_to_end.py [--instances 1000] [--disc-instances 100] [--rounds 3] [--settle 5]
+Run:  .venv/bin/python bench/end_to_end.py [--instances 1000] [--disc-instances 100] [--rounds 5] [--settle 5]
 """
 
 from __future__ import annotations
@@ -298,7 +298,7 @@ def main() -> None:
     parser.add_argument("--disc-instances", type=int, default=100)
     parser.add_argument("--loopback-only", action="store_true",
                         help="run (a) only (e.g. --instances 2000 for a 1 GB study)")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=int, default=5,
                         help="(a) rounds, each ours then curl's back to back (medians)")
     parser.add_argument("--settle", type=float, default=5.0,
                         help="(a) seconds to wait before every timed upload, ours and curl's "
