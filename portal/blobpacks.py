@@ -35,7 +35,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -132,7 +132,7 @@ class PackIndex:
                 "SELECT offset, size FROM packed WHERE pack = ? ORDER BY offset", (pack,))]
 
     def discard(self, pack: Path, ranges: list[tuple[int, int]],
-                also: list[str] = ()) -> None:
+                also: Iterable[str] = ()) -> None:
         """Discard RANGES of PACK (see :func:`discard_ranges`), except what a row records.
 
         The rows are read right before: bytes a blob is recorded in are never
@@ -193,8 +193,8 @@ def _connection(path: Path) -> Iterator[sqlite3.Connection]:
         if entry is not opened:
             opened[0].close()  # another thread was quicker
     with _cache_lock:
-        _open.pop(key, None)
-        _open[key] = entry  # the most recently used last
+        _open[key] = entry  # back in, if evicted meanwhile
+        _open.move_to_end(key)  # the most recently used last
         while len(_open) > _OPEN_MAX:
             # Not closed here: a thread may be about to use it; the last
             # reference's release closes it.

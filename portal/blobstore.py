@@ -339,6 +339,8 @@ class BlobStore:
 
     def _same_file_packs(self, path: Path, names: set[str]) -> list[str]:
         """Of the pack NAMES, those that are the file at PATH (other names of it)."""
+        if not names or path.stat().st_nlink < 2:
+            return []  # a file with one name is no pack yet: no pack to stat
         same = []
         for name in sorted(names):
             try:
