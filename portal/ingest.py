@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -338,11 +339,14 @@ def build_receipt(upload_id: str, community: str, received_at: datetime,
 
 
 def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
-                  upload_id: str, follower: BundleFollower | None = None) -> dict | None:
+                  upload_id: str, follower: BundleFollower | None = None,
+                  on_verdict: Callable[[], None] | None = None) -> dict | None:
     """Verify, store and index the completed upload UPLOAD_ID; returns its receipt.
 
     Does nothing (returns None) unless the upload is in state ``ingesting``,
-    so running it twice for one upload is harmless.
+    so running it twice for one upload is harmless. ON_VERDICT is called
+    once the receipt is committed, before the upload's unused bytes and its
+    file are cleaned up.
     """
     engine = store.engine
     with engine.connect() as conn:
@@ -396,6 +400,8 @@ def ingest_upload(store: UploadStore, blobs: BlobStore, settings: Settings,
                                        "error); please send the study again")
         with engine.begin() as conn:
             _finish(conn, upload_id, receipt, None)
+    if on_verdict is not None:
+        on_verdict()
     if receipt["state"] == REJECTED and found is not None:
         _drop_unreferenced(engine, blobs, found.created_blobs)
     if found is not None and found.stored is not None:

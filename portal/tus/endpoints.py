@@ -274,7 +274,7 @@ async def tus_delete(upload_id: str, request: Request) -> Response:
 
 # Longest ``?wait=`` a receipt request may ask for (seconds).
 MAX_RECEIPT_WAIT = 20.0
-# Without news from this process's verifier the receipt is looked up again
+# Without a verdict of this process's verifier the receipt is looked up again
 # this often while waiting (another portal process may verify the upload).
 _RECEIPT_RECHECK = 0.5
 
@@ -297,17 +297,23 @@ async def upload_receipt(upload_id: str, request: Request) -> Response:
         return error_response(400, "bad_request", "wait must be a number of seconds")
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    while True:
-        seen = service.ingest.verified
-        receipt = await run_io(service.receipt_of, upload_id)
-        if receipt is not None:
-            return JSONResponse(receipt, status_code=200)
-        if record.state != INGESTING or loop.time() >= deadline:
-            break
-        recheck = min(deadline, loop.time() + _RECEIPT_RECHECK)
-        while service.ingest.verified == seen and loop.time() < recheck:
-            await asyncio.sleep(0.02)
-        record = await run_io(service.store.get, upload_id) or record
+    verdict = asyncio.Event()
+    # The worker calls this from its thread after each verdict it commits.
+    wake = lambda: loop.call_soon_threadsafe(verdict.set)  # noqa: E731
+    with service.ingest.listening(wake):
+        while True:
+            verdict.clear()  # before the look-up: a verdict after it wakes the wait
+            receipt = await run_io(service.receipt_of, upload_id)
+            if receipt is not None:
+                return JSONResponse(receipt, status_code=200)
+            if record.state != INGESTING or loop.time() >= deadline:
+                break
+            recheck = min(deadline, loop.time() + _RECEIPT_RECHECK)
+            try:
+                await asyncio.wait_for(verdict.wait(), max(0.0, recheck - loop.time()))
+            except asyncio.TimeoutError:
+                pass
+            record = await run_io(service.store.get, upload_id) or record
     if record.state in TOMBSTONES or record.is_expired:
         state = "expired" if record.is_expired else record.state
         return error_response(410, "gone", f"upload was {state}", state=state)

@@ -12,7 +12,9 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -48,9 +50,10 @@ class IngestWorker:
         # worked on by one thread (requests only hand over the new offset).
         self._followers: dict[str, BundleFollower] = {}
         self._follow_pool = ThreadPoolExecutor(1, thread_name_prefix="ingest-follow")
-        # Counts finished verifications: a receipt request that waits (``?wait=``)
-        # looks up the receipt again when it changes.
+        # Counts verdicts committed (receipts stored); each one calls the
+        # listeners, e.g. receipt requests that wait (``?wait=``) for theirs.
         self.verified = 0
+        self._listeners: set[Callable[[], None]] = set()
 
     @property
     def running(self) -> bool:
@@ -116,6 +119,31 @@ class IngestWorker:
             log.exception("following upload %s failed", upload_id)
         return follower
 
+    @contextmanager
+    def listening(self, callback: Callable[[], None]) -> Iterator[None]:
+        """Call CALLBACK (in the worker's thread) after every verdict while in the block.
+
+        A verdict is reached when its receipt is committed, before the
+        upload's leftovers are cleaned up: a waiting request answers then.
+        """
+        with self._lock:
+            self._listeners.add(callback)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._listeners.discard(callback)
+
+    def _verdict_reached(self) -> None:
+        self.verified += 1
+        with self._lock:
+            listeners = list(self._listeners)
+        for callback in listeners:
+            try:
+                callback()
+            except Exception:  # a listener's failure must not stop the worker
+                log.exception("a verdict listener failed")
+
     def enqueue(self, upload_id: str) -> None:
         """Verify UPLOAD_ID soon (harmless if it is not ``ingesting`` any more)."""
         self._idle.clear()
@@ -153,14 +181,16 @@ class IngestWorker:
             if follower is not None:
                 log.info("upload %s: reading while arriving caught up %.2f s after the last "
                          "byte", upload_id, time.monotonic() - caught_up)
+            reached = self.verified
             try:
                 ingest_upload(self.store, self.blobs, self.settings, upload_id,
-                              follower=follower)
+                              follower=follower, on_verdict=self._verdict_reached)
             except Exception:
                 log.exception("verifying upload %s failed; it stays queued for the next start",
                               upload_id)
             finally:
-                self.verified += 1
+                if self.verified == reached:
+                    self._verdict_reached()  # no verdict: waiters look at the state again
                 if follower is not None:
                     follower.discard()
                 if self._queue.empty():

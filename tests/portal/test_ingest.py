@@ -244,7 +244,8 @@ def test_manifest_that_is_not_json_is_a_rejected_bundle(portal, sender):
     assert "JSON" in receipt["reason"]
 
 
-@pytest.mark.parametrize("evil", ["../../outside.dcm", "/etc/passwd", "dicom/../../x.dcm"])
+@pytest.mark.parametrize("evil", ["../../outside.dcm", "/etc/passwd", "dicom/../../x.dcm",
+                                  "C:/x.dcm", "c:x.dcm", "dicom\\..\\x.dcm", "..", "dicom/.."])
 def test_traversal_member_names_reject_the_bundle(portal, sender, tmp_path, evil):
     calls, code, _ = sender
     spec = study_spec(tmp_path / "study", series=1, per_series=1)
@@ -523,6 +524,33 @@ def test_receipt_request_with_wait_answers_once_the_verdict_exists(portal, sende
     assert answers and answers[0].status_code == 200, answers
     assert answers[0].json()["state"] == "done"
     assert answers[0].json()["totals"]["accepted"] == 2
+
+
+def test_a_verdict_is_announced_once_its_receipt_is_committed(portal, sender, tmp_path):
+    """Listeners (waiting receipt requests) hear of a verdict as soon as its receipt is
+    stored, before the upload's leftovers are cleaned up."""
+    calls, code, _ = sender
+    worker = portal.app.state.tus_service.ingest
+    heard = []
+
+    def on_verdict() -> None:
+        with portal.engine.connect() as conn:
+            done = conn.execute(select(uploads.c.id).where(uploads.c.receipt.is_not(None))
+                                ).scalars().all()
+        heard.append({upload_id: worker.store.file_path(upload_id).exists()
+                      for upload_id in done})
+
+    with worker.listening(on_verdict):
+        url, receipt = send(calls, code, bundle_bytes(study_spec(tmp_path / "s", series=1,
+                                                                 per_series=2)))
+        assert worker.wait_idle(60)
+    upload_id = url.rsplit("/", 1)[1]
+    assert receipt["state"] == "done"
+    assert heard == [{upload_id: True}]  # committed; its file not yet removed
+    assert not worker.store.file_path(upload_id).exists()  # removed after the verdict
+    send(calls, code, bundle_bytes(study_spec(tmp_path / "t", series=1, per_series=1)))
+    assert worker.wait_idle(60)
+    assert len(heard) == 1  # outside the block nothing is called
 
 
 def test_an_instance_sent_again_with_other_bytes_replaces_the_old_one(portal, sender, tmp_path):
