@@ -72,6 +72,31 @@ def test_conditional_state_change_does_not_override_pause(dm_home, small_study):
         assert store.state_of(job_id) is JobState.PAUSED
 
 
+def test_a_receipt_is_kept_in_the_commit_that_moves_the_job(dm_home, small_study):
+    """The verdict's receipt and the job's new state are one durable commit; the
+    receipt is kept also when the job does not move (paused meanwhile)."""
+    from downloadmanager.core.transfers.model import Move
+
+    receipt = {"state": "done", "totals": {"accepted": 6}}
+    with QueueStore() as store:
+        job_id = _add(store, small_study)
+        for state in (JobState.STAGING, JobState.UPLOADING, JobState.VERIFYING):
+            assert store.set_state(job_id, state)
+        statements: list[str] = []
+        store._conn.set_trace_callback(statements.append)
+        assert store.move(job_id, Move.FINISH, receipt=receipt)
+        store._conn.set_trace_callback(None)
+        paused = _add(store, small_study)
+        store.set_state(paused, JobState.PAUSED)
+        assert not store.move(paused, Move.FINISH, receipt=receipt)
+    assert [s.split()[0] for s in statements] == ["BEGIN", "UPDATE", "UPDATE", "COMMIT"]
+    with QueueStore() as store:
+        assert store.get_job(job_id).state is JobState.DONE
+        assert store.get_job(job_id).receipt == receipt
+        assert store.get_job(paused).state is JobState.PAUSED
+        assert store.get_job(paused).receipt == receipt
+
+
 def test_upload_url_is_keyed_by_server_account_fingerprint(dm_home, small_study):
     with QueueStore() as store:
         job_id = _add(store, small_study)

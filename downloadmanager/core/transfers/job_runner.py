@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -80,6 +81,14 @@ class _JobUrlStore:
 
     def forget(self) -> None:
         self.store.forget_upload_url(self.job)
+
+
+def _ask_capabilities(tus: TusClient) -> None:
+    """Ask the portal's tus capabilities ahead (cached by TUS for its upload)."""
+    try:
+        tus.capabilities()
+    except Exception as exc:  # the upload asks again, with its retries and error reports
+        log.debug("asking the tus capabilities ahead failed: %s", exc)
 
 
 def upload_id_of(url: str) -> str:
@@ -190,8 +199,9 @@ class JobRunner:
 
         Unless the portal holds some of the study: then the files are staged
         and hashed first and only those it lacks are sent (:meth:`_prepare`).
-        The question is asked while staging has begun, so the medium is read
-        from the start; what was staged by the answer is used either way.
+        The question is asked while the bundle's layout is built and staging
+        begins, so the medium is read from the start; what was staged by the
+        answer is used either way.
         """
         store = self.ctx.store
         if not store.move(job.id, Move.STAGE):
@@ -203,23 +213,34 @@ class JobRunner:
             if self.ctx.on_staged is not None:
                 self.ctx.on_staged(job.id)
 
-        prepare = PipelinedPrepare(job, store, self.ctx.staging_root,
-                                   free_space=self.ctx.free_space, control=self._control,
-                                   on_staged=staged)
-        # Keys the stored upload URL until the real manifest (and fingerprint) exists.
-        job.fingerprint = job.fingerprint or prepare.layout_fingerprint
-        prepare.start()
-        holds_some = True  # also when asking fails unexpectedly: staging stops
+        tus = self._tus()
         try:
-            holds_some = self._portal_holds_some(job)
-        finally:
-            if holds_some:
-                prepare.stop()
-                prepare.bundle.close()
+            # The portal is asked (which instances it holds; its tus capabilities)
+            # while the bundle's layout is built and staging starts: two round
+            # trips that no longer precede the first byte one after the other.
+            with ThreadPoolExecutor(2, thread_name_prefix=f"ask-portal-{job.id}") as asking:
+                holds = asking.submit(self._portal_holds_some, job)
+                asking.submit(_ask_capabilities, tus)
+                prepare = PipelinedPrepare(job, store, self.ctx.staging_root,
+                                           free_space=self.ctx.free_space,
+                                           control=self._control, on_staged=staged)
+                # Keys the stored upload URL until the real manifest (and fingerprint) exists.
+                job.fingerprint = job.fingerprint or prepare.layout_fingerprint
+                prepare.start()
+                holds_some = True  # also when asking fails unexpectedly: staging stops
+                try:
+                    holds_some = holds.result()
+                finally:
+                    if holds_some:
+                        prepare.stop()
+                        prepare.bundle.close()
+        except BaseException:
+            tus.session.close()
+            raise
         if holds_some:
+            tus.session.close()
             return self._prepare(store.get_job(job.id))
         prepare.proceed()
-        tus = self._tus()
         try:
             tus.upload(prepare.bundle, _JobUrlStore(store, job),
                        {"community": job.community, "filename": f"study-{job.id}.tar",
@@ -308,13 +329,13 @@ class JobRunner:
             # At most 0.5 s between polls: the portal verifies as the bytes arrive,
             # so the receipt usually exists moments after the last byte.
             delay = min(delay * 1.5, 0.5)
-        store.set_receipt(job.id, body)
         verdict = check_receipt(body, job.manifest)
+        # The receipt is kept with the job in the same commit as its new state.
         if verdict.ok:
-            if store.move(job.id, Move.FINISH):
+            if store.move(job.id, Move.FINISH, receipt=body):
                 staging.remove_staging(self.ctx.staging_root, job.id)
         else:
-            self._fail(verdict.error)
+            store.move(job.id, Move.FAIL, error=verdict.error.stored(), receipt=body)
 
     def _control_verifying(self) -> None:
         state = self.ctx.store.state_of(self.job_id)

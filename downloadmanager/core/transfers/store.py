@@ -143,21 +143,25 @@ class QueueStore:
         return job_id
 
     def move(self, job_id: int, move: Move, *, error: str | None = None,
-             keep_error: bool = False) -> bool:
+             keep_error: bool = False, receipt: dict | None = None) -> bool:
         """Apply MOVE of the transition table if the job is in one of its sources; True if it moved.
 
         ERROR is the stored form of an :class:`~downloadmanager.core.errors.AppError`
         (``error.stored()``) or None; KEEP_ERROR leaves the current one.
+        RECEIPT (the portal's) is kept with the job in the same commit, also
+        when the job does not move.
         """
         return self.set_state(job_id, move.target, only_from=move.sources, error=error,
-                              keep_error=keep_error)
+                              keep_error=keep_error, receipt=receipt)
 
     def set_state(self, job_id: int, state: JobState, *, only_from: Iterable[JobState] | None = None,
-                  error: str | None = None, keep_error: bool = False) -> bool:
+                  error: str | None = None, keep_error: bool = False,
+                  receipt: dict | None = None) -> bool:
         """Move a job to STATE if it is in one of ONLY_FROM (default: any legal source); True if it moved.
 
         Raises :class:`IllegalTransitionError` when ONLY_FROM names a state
         from which the transition table (``model.Move``) never reaches STATE.
+        RECEIPT: see :meth:`move`.
         """
         legal = legal_sources(state)
         if only_from is None:
@@ -166,8 +170,9 @@ class QueueStore:
         for source in only_from:
             if source not in legal:
                 raise IllegalTransitionError(source, state)
+        now = utc_now_text()
         sql = "UPDATE jobs SET state=?, updated_at=?"
-        params: list = [state.value, utc_now_text()]
+        params: list = [state.value, now]
         if not keep_error:
             sql += ", error=?"
             params.append(error)
@@ -176,7 +181,11 @@ class QueueStore:
         states = [s.value for s in only_from]
         sql += f" AND state IN ({', '.join('?' * len(states))})"
         params.extend(states)
-        return self._write(sql, params).rowcount == 1
+        with self.transaction() as conn:
+            if receipt is not None:
+                conn.execute("UPDATE jobs SET receipt=?, updated_at=? WHERE id=?",
+                             (json.dumps(receipt, ensure_ascii=False), now, job_id))
+            return conn.execute(sql, params).rowcount == 1
 
     def set_progress(self, job_id: int, bytes_done: int) -> None:
         """Record how many bundle bytes the server has confirmed."""
@@ -239,11 +248,6 @@ class QueueStore:
                 "SELECT url FROM upload_urls WHERE server=? AND account=? AND fingerprint=?",
                 (server, account, fingerprint)).fetchone()
         return row[0] if row else None
-
-    def set_receipt(self, job_id: int, receipt: dict) -> None:
-        """Keep the portal's receipt with the job."""
-        self._write("UPDATE jobs SET receipt=?, updated_at=? WHERE id=?",
-                    (json.dumps(receipt, ensure_ascii=False), utc_now_text(), job_id))
 
     # -- leases ----------------------------------------------------------------
 
