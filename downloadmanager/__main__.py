@@ -1,6 +1,5 @@
 """Allow ``python -m downloadmanager`` (and the frozen Windows program's entry point)."""
 
-import multiprocessing
 import sys
 
 QT_PROBE_ARGS = ["self-test", "--qt-probe"]
@@ -12,13 +11,17 @@ def _run() -> int:
         # window's business, and the command line never imports the GUI.
         from downloadmanager.gui.qt_probe import main as qt_probe_main
         return qt_probe_main()
-    from downloadmanager.cli import main
-    return main()
+    from downloadmanager.cli import console_main
+    return console_main()
 
 
 if __name__ == "__main__":
-    # The thumbnail worker pool uses the "spawn" start method: a frozen
-    # (PyInstaller) Windows build must let child processes run their task
-    # instead of starting the whole program again.
-    multiprocessing.freeze_support()
+    if getattr(sys, "frozen", False):
+        # The thumbnail worker pool uses the "spawn" start method: a frozen
+        # (PyInstaller) Windows build must let child processes run their task
+        # instead of starting the whole program again. (Only there: the
+        # import costs every command 5 ms.)
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     raise SystemExit(_run())

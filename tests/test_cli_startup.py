@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from downloadmanager.cli import COMMANDS, build_parser
 
@@ -76,3 +79,53 @@ def test_each_command_gets_its_full_parser_when_chosen():
     for name in COMMANDS:
         lazy = _subcommands(build_parser(name, complete=False))
         assert lazy[name][1].format_help() == full[name][1].format_help(), name
+
+
+_QUICK_EXIT_SCRIPT = '''
+import atexit, logging, sys
+from downloadmanager.cli import quick_exit
+
+class Loud:
+    def __del__(self):
+        sys.stdout.write("torn down\\n")
+        sys.stdout.flush()
+
+keep = Loud()
+
+def main(argv):
+    logging.basicConfig(filename=sys.argv[2], level=logging.INFO)
+    logging.getLogger("t").info("logged")
+    atexit.register(lambda: sys.stdout.write("later handler ran\\n"))
+    sys.stdout.write("output\\n")  # buffered: stdout is a pipe
+    return 3
+
+sys.exit(quick_exit.run(main, sys.argv[1]))
+'''
+
+
+@pytest.mark.parametrize("command, torn_down", [("upload", False), ("gui", True)])
+def test_a_command_ends_without_teardown_but_with_its_output_log_and_exit_code(
+        tmp_path, command, torn_down):
+    """Commands end with os._exit after the atexit handlers (no interpreter teardown);
+    the window's commands end the usual way."""
+    log = tmp_path / "log.txt"
+    result = subprocess.run([sys.executable, "-c", _QUICK_EXIT_SCRIPT, command, str(log)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 3, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["output", "later handler ran"]
+    assert ("torn down" in lines) is torn_down
+    assert "logged" in log.read_text()
+
+
+def test_the_program_passes_on_the_exit_code(tmp_path):
+    env = {**os.environ, "DOWNLOADMANAGER_HOME": str(tmp_path / "home")}
+    listing = subprocess.run([sys.executable, "-m", "downloadmanager", "transfers", "list",
+                              "--json"], capture_output=True, text=True, cwd=ROOT, env=env,
+                             timeout=60)
+    assert listing.returncode == 0 and listing.stdout.strip() == "[]", listing.stderr
+    missing = subprocess.run([sys.executable, "-m", "downloadmanager", "upload",
+                              str(tmp_path / "nothing-here"), "--community", "bM1X"],
+                             capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    # No login stored: exit code 2 and the message (written before the quick exit).
+    assert missing.returncode == 2 and "downloadmanager login" in missing.stderr, missing.stderr

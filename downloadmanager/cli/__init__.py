@@ -142,6 +142,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_settings_notices()
 
 
+def console_main() -> int:
+    """The ``downloadmanager`` program: :func:`main`, then an exit without teardown.
+
+    See :mod:`downloadmanager.cli.quick_exit`; :func:`main` itself returns
+    normally (tests and the window's entry call it).
+    """
+    from downloadmanager.cli import quick_exit
+
+    return quick_exit.run(main, _chosen_command(sys.argv[1:]))
+
+
 def _print_settings_notices() -> None:
     """Tell the user once when the settings file was damaged and reset (see ``core.settings``)."""
     from downloadmanager.cli.messages import cli_language
