@@ -164,7 +164,12 @@ def _start_xvfb(attempts: int = 5, timeout: float = 20.0) -> tuple[subprocess.Po
                                  "-nolisten", "tcp"], pass_fds=(write_fd,),
                                 stdout=subprocess.DEVNULL, stderr=log)
         os.close(write_fd)
-        display = ":" + os.read(read_fd, 64).decode().strip()
+        # Xvfb writes the number and the newline in two writes, and dies if the
+        # second one finds the pipe closed: read up to the newline (or its exit).
+        written = b""
+        while not written.endswith(b"\n") and (piece := os.read(read_fd, 64)):
+            written += piece
+        display = ":" + written.decode().strip()
         os.close(read_fd)
         deadline = time.monotonic() + timeout
         while subprocess.run(["xwininfo", "-root"], env={**os.environ, "DISPLAY": display},
