@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 from downloadmanager.cli.messages import describe, describe_stored, say, state_word
 from downloadmanager.cli.login import add_portal_options, portal_from_args
@@ -14,6 +13,7 @@ from downloadmanager.cli.transfers import (
     print_json,
     receipt_text,
 )
+from downloadmanager.core.background import run_in_background
 from downloadmanager.core.scan import ScanError, scan
 from downloadmanager.core.transfers.enqueue import (
     STAGING_POLICIES,
@@ -80,12 +80,11 @@ def run(args: argparse.Namespace) -> int:
         portal = portal_from_args(args)
         # The portal is asked about the community while the medium is scanned
         # (a round trip on the practice's line, the scan's time on a CD).
-        with ThreadPoolExecutor(1, thread_name_prefix="community") as pool:
-            community = pool.submit(portal.community, args.community)
-            result = scan(args.path)
-            if community.result() is None:
-                raise InputError("unknown_community_code", community=args.community,
-                                 server=portal.server)
+        community = run_in_background(portal.community, args.community, name="community")
+        result = scan(args.path)
+        if community.result() is None:
+            raise InputError("unknown_community_code", community=args.community,
+                             server=portal.server)
         studies = result.studies()
         if args.study:
             missing = set(args.study) - {s.study_instance_uid for s in studies}

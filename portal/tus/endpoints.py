@@ -298,8 +298,14 @@ async def upload_receipt(upload_id: str, request: Request) -> Response:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     verdict = asyncio.Event()
-    # The worker calls this from its thread after each verdict it commits.
-    wake = lambda: loop.call_soon_threadsafe(verdict.set)  # noqa: E731
+
+    def wake() -> None:
+        # Called from the worker's thread after each verdict it commits.
+        try:
+            loop.call_soon_threadsafe(verdict.set)
+        except RuntimeError:
+            pass  # the loop has closed (the portal is stopping): nobody waits any more
+
     with service.ingest.listening(wake):
         while True:
             verdict.clear()  # before the look-up: a verdict after it wakes the wait

@@ -526,6 +526,44 @@ def test_receipt_request_with_wait_answers_once_the_verdict_exists(portal, sende
     assert answers[0].json()["totals"]["accepted"] == 2
 
 
+def test_a_waiting_receipt_request_wakes_on_the_verdict(portal, sender, tmp_path, monkeypatch):
+    """The waiting request is woken by the verifier of its own portal, not by a timer:
+    with the periodic look-up pushed past the wait, the receipt comes long before the
+    wait is over."""
+    import threading
+
+    from portal import ingest
+    from portal.tus import endpoints
+
+    monkeypatch.setattr(endpoints, "_RECEIPT_RECHECK", 600.0)
+    go = threading.Event()
+    verify = ingest.verify_bundle
+
+    def held_verify(*args, **kwargs):
+        assert go.wait(60)  # the upload stays "ingesting" until the request waits
+        return verify(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "verify_bundle", held_verify)
+    calls, code, _ = sender
+    url = calls.upload(bundle_bytes(study_spec(tmp_path / "study", series=1, per_series=2)),
+                       code)
+    receipt_url = f"{portal.url}/api/uploads/{url.rsplit('/', 1)[1]}/receipt"
+    answers = []
+    waiting = threading.Thread(target=lambda: answers.append(calls.session.get(
+        receipt_url, params={"wait": "20"}, headers=calls.auth, timeout=60)))
+    waiting.start()
+    try:
+        time.sleep(0.3)  # the request is waiting at the portal
+        assert not answers
+    finally:
+        go.set()
+    # Woken, it answers within moments; unwoken, only when its 20 s are over.
+    waiting.join(10)
+    assert answers, "the waiting request was not woken by the verdict"
+    assert answers[0].status_code == 200, answers[0].text
+    assert answers[0].json()["state"] == "done"
+
+
 def test_a_verdict_is_announced_once_its_receipt_is_committed(portal, sender, tmp_path):
     """Listeners (waiting receipt requests) hear of a verdict as soon as its receipt is
     stored, before the upload's leftovers are cleaned up."""

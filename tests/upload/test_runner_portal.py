@@ -84,6 +84,20 @@ def test_partial_acceptance_fails_with_reasons_and_keeps_receipt(dm_home, real_p
     assert json.dumps(job.receipt)  # kept as JSON with the job
 
 
+def test_a_receipt_that_cannot_be_read_fails_the_job_and_is_kept(dm_home, real_portal, study,
+                                                                 monkeypatch):
+    client = logged_in_client(real_portal)
+    garbled = {"state": "done", "instances": ["not an object"]}
+    monkeypatch.setattr(client, "receipt", lambda upload_id, wait=0.0: (200, garbled))
+    with QueueStore() as store:
+        job_id = _queue(store, client, study)
+        _runner(store, client).run()
+        job = store.get_job(job_id)
+    assert job.state is JobState.FAILED
+    assert decode_stored(job.error)["code"] == "unexpected_error"
+    assert job.receipt == garbled
+
+
 def test_pause_resume_cancel_retry(dm_home, real_portal, study):
     client = logged_in_client(real_portal)
     with QueueStore() as store:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
 
+from downloadmanager.core.background import run_in_background
 from downloadmanager.core.errors import AppError, NetworkError
 from downloadmanager.core.portal_client import PortalClient
 from downloadmanager.core.transfers import staging
@@ -89,6 +90,14 @@ def _ask_capabilities(tus: TusClient) -> None:
         tus.capabilities()
     except Exception as exc:  # the upload asks again, with its retries and error reports
         log.debug("asking the tus capabilities ahead failed: %s", exc)
+
+
+def _close_when_done(tus: TusClient, asked: Future) -> None:
+    """Close TUS's session now, or once the capabilities asked ahead are in."""
+    if asked.done():
+        tus.session.close()
+    else:
+        asked.add_done_callback(lambda _: tus.session.close())
 
 
 def upload_id_of(url: str) -> str:
@@ -214,31 +223,32 @@ class JobRunner:
                 self.ctx.on_staged(job.id)
 
         tus = self._tus()
+        # The portal is asked (which instances it holds; its tus capabilities)
+        # while the bundle's layout is built and staging starts: two round
+        # trips that no longer precede the first byte one after the other.
+        # (Daemon threads: an unanswered request does not hold up the exit.)
+        holds = run_in_background(self._portal_holds_some, job, name=f"ask-holds-{job.id}")
+        asked = run_in_background(_ask_capabilities, tus, name=f"ask-tus-{job.id}")
         try:
-            # The portal is asked (which instances it holds; its tus capabilities)
-            # while the bundle's layout is built and staging starts: two round
-            # trips that no longer precede the first byte one after the other.
-            with ThreadPoolExecutor(2, thread_name_prefix=f"ask-portal-{job.id}") as asking:
-                holds = asking.submit(self._portal_holds_some, job)
-                asking.submit(_ask_capabilities, tus)
-                prepare = PipelinedPrepare(job, store, self.ctx.staging_root,
-                                           free_space=self.ctx.free_space,
-                                           control=self._control, on_staged=staged)
-                # Keys the stored upload URL until the real manifest (and fingerprint) exists.
-                job.fingerprint = job.fingerprint or prepare.layout_fingerprint
-                prepare.start()
-                holds_some = True  # also when asking fails unexpectedly: staging stops
-                try:
-                    holds_some = holds.result()
-                finally:
-                    if holds_some:
-                        prepare.stop()
-                        prepare.bundle.close()
+            prepare = PipelinedPrepare(job, store, self.ctx.staging_root,
+                                       free_space=self.ctx.free_space,
+                                       control=self._control, on_staged=staged)
+            # Keys the stored upload URL until the real manifest (and fingerprint) exists.
+            job.fingerprint = job.fingerprint or prepare.layout_fingerprint
+            prepare.start()
+            holds_some = True  # also when asking fails unexpectedly: staging stops
+            try:
+                holds_some = holds.result()
+            finally:
+                if holds_some:
+                    prepare.stop()
+                    prepare.bundle.close()
+            asked.result()  # the upload's first request uses the answer
         except BaseException:
-            tus.session.close()
+            _close_when_done(tus, asked)
             raise
         if holds_some:
-            tus.session.close()
+            _close_when_done(tus, asked)
             return self._prepare(store.get_job(job.id))
         prepare.proceed()
         try:
@@ -329,7 +339,13 @@ class JobRunner:
             # At most 0.5 s between polls: the portal verifies as the bytes arrive,
             # so the receipt usually exists moments after the last byte.
             delay = min(delay * 1.5, 0.5)
-        verdict = check_receipt(body, job.manifest)
+        try:
+            verdict = check_receipt(body, job.manifest)
+        except Exception as exc:  # a receipt we cannot read: failed, and kept to be looked at
+            log.exception("the receipt of job %s could not be checked", job.id)
+            store.move(job.id, Move.FAIL, receipt=body, error=AppError(
+                "unexpected_error", detail=f"{exc.__class__.__name__}: {exc}").stored())
+            return
         # The receipt is kept with the job in the same commit as its new state.
         if verdict.ok:
             if store.move(job.id, Move.FINISH, receipt=body):
