@@ -131,6 +131,11 @@ class PendingBlob:
         self.temp_path.unlink(missing_ok=True)
 
 
+def _loose_name(sha256: str) -> str:
+    """Where the loose blob SHA256 lives, relative to the store's root."""
+    return f"{sha256[0:2]}/{sha256[2:4]}/{sha256}"
+
+
 class BlobStore:
     """Content-addressed files under ROOT (normally ``DATA/blobs``)."""
 
@@ -153,14 +158,13 @@ class BlobStore:
 
         A packed blob has no file of its own: read blobs with :meth:`open`.
         """
-        self.check_sha(sha256)
-        return self.root / sha256[0:2] / sha256[2:4] / sha256
+        return self.root / _loose_name(self.check_sha(sha256))
 
     def _is_loose(self, sha256: str) -> bool:
         """Whether the blob SHA256 (checked already) is stored as a loose file."""
         # os.path on strings: ingest asks this for every instance of a
         # bundle after its last byte, and pathlib costs ten times the stat.
-        return os.path.isfile(os.path.join(self.root, sha256[0:2], sha256[2:4], sha256))
+        return os.path.isfile(os.path.join(self.root, _loose_name(sha256)))
 
     def exists(self, sha256: str) -> bool:
         """True if the blob is stored (loose or packed)."""

@@ -163,8 +163,9 @@ class JobRunner:
             self._fail(AppError("unexpected_error", detail=f"{exc.__class__.__name__}: {exc}"))
         return store.state_of(self.job_id)
 
-    def _fail(self, error: AppError) -> None:
-        self.ctx.store.move(self.job_id, Move.FAIL, error=error.stored())
+    def _fail(self, error: AppError, receipt: dict | None = None) -> None:
+        # RECEIPT: the portal's, kept with the job in the same commit.
+        self.ctx.store.move(self.job_id, Move.FAIL, error=error.stored(), receipt=receipt)
 
     # -- phases -------------------------------------------------------------------
 
@@ -343,15 +344,15 @@ class JobRunner:
             verdict = check_receipt(body, job.manifest)
         except Exception as exc:  # a receipt we cannot read: failed, and kept to be looked at
             log.exception("the receipt of job %s could not be checked", job.id)
-            store.move(job.id, Move.FAIL, receipt=body, error=AppError(
-                "unexpected_error", detail=f"{exc.__class__.__name__}: {exc}").stored())
+            self._fail(AppError("unexpected_error", detail=f"{exc.__class__.__name__}: {exc}"),
+                       receipt=body)
             return
         # The receipt is kept with the job in the same commit as its new state.
         if verdict.ok:
             if store.move(job.id, Move.FINISH, receipt=body):
                 staging.remove_staging(self.ctx.staging_root, job.id)
         else:
-            store.move(job.id, Move.FAIL, error=verdict.error.stored(), receipt=body)
+            self._fail(verdict.error, receipt=body)
 
     def _control_verifying(self) -> None:
         state = self.ctx.store.state_of(self.job_id)
